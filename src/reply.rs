@@ -1,0 +1,159 @@
+//! Turning an HTTP reply into either the JSON body or an [`Error`], by Last.fm's rules:
+//! a JSON body with `error` is an API error whatever the HTTP status; an HTML or other
+//! non-JSON error page is an HTTP error; a 2xx body that is not JSON is a parse error.
+
+use serde_json::Value;
+
+use crate::error::{Error, Result, Status};
+
+/// Wait suggested when a server rate-limits without saying for how long.
+pub const DEFAULT_RATE_LIMIT_WAIT_MS: u32 = 60_000;
+
+/// Interpret a reply. `retry_after_ms` is the server's `Retry-After`, if any.
+pub fn interpret(http_status: u16, body: Vec<u8>, retry_after_ms: Option<u32>) -> Result<String> {
+    let success = (200..300).contains(&http_status);
+    let text = match String::from_utf8(body) {
+        Ok(text) => text,
+        Err(_) if success => {
+            return Err(Error::new(Status::Parse, "reply body is not valid UTF-8")
+                .with_http_status(http_status))
+        }
+        Err(_) => return Err(http_error(http_status, retry_after_ms)),
+    };
+    match serde_json::from_str::<Value>(&text) {
+        Ok(json) => {
+            if let Some(err) = api_error(&json, http_status, retry_after_ms) {
+                Err(err)
+            } else if success {
+                Ok(text)
+            } else {
+                Err(http_error(http_status, retry_after_ms))
+            }
+        }
+        Err(_) if success => Err(Error::new(
+            Status::Parse,
+            format!(
+                "reply is not JSON ({} bytes starting {:?})",
+                text.len(),
+                preview(&text)
+            ),
+        )
+        .with_http_status(http_status)),
+        Err(_) => Err(http_error(http_status, retry_after_ms)),
+    }
+}
+
+/// The Last.fm error carried by a JSON reply, if it carries one. The code may be a number
+/// or a string of digits.
+pub fn api_error(json: &Value, http_status: u16, retry_after_ms: Option<u32>) -> Option<Error> {
+    let code = match json.get("error")? {
+        Value::Number(n) => n.as_i64()?,
+        Value::String(s) => s.trim().parse().ok()?,
+        _ => return None,
+    };
+    let code = i32::try_from(code).ok()?;
+    let message = json
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("no message");
+    let mut err = Error::api(code, message, http_status);
+    if code == 29 {
+        err = err.with_retry_after_ms(retry_after_ms.unwrap_or(DEFAULT_RATE_LIMIT_WAIT_MS));
+    } else if let Some(ms) = retry_after_ms {
+        err = err.with_retry_after_ms(ms);
+    }
+    Some(err)
+}
+
+fn http_error(http_status: u16, retry_after_ms: Option<u32>) -> Error {
+    let hint = match http_status {
+        300..=399 => " (a redirect, which liblfm does not follow: check the base URL)",
+        429 => " (rate limited)",
+        500..=599 => " (server error; try again later)",
+        _ => "",
+    };
+    let mut err = Error::new(
+        Status::Http,
+        format!("server answered HTTP {http_status} without a Last.fm error{hint}"),
+    )
+    .with_http_status(http_status);
+    match (http_status, retry_after_ms) {
+        (_, Some(ms)) => err = err.with_retry_after_ms(ms),
+        (429, None) => err = err.with_retry_after_ms(DEFAULT_RATE_LIMIT_WAIT_MS),
+        _ => {}
+    }
+    err
+}
+
+/// The first characters of a body, for messages (replies never echo secrets back).
+fn preview(text: &str) -> String {
+    text.chars().take(40).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_error_wins_over_status() {
+        let e = interpret(
+            200,
+            br#"{"error":9,"message":"Invalid session key"}"#.to_vec(),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.status(), e.api_code(), e.http_status()),
+            (Status::Api, 9, 200)
+        );
+        let e = interpret(
+            403,
+            br#"{"error":"13","message":"Invalid sig","links":[]}"#.to_vec(),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!((e.status(), e.api_code()), (Status::Api, 13));
+    }
+
+    #[test]
+    fn html_pages_are_http_errors() {
+        let e = interpret(503, b"<html>try again in 30 seconds</html>".to_vec(), None).unwrap_err();
+        assert_eq!((e.status(), e.http_status()), (Status::Http, 503));
+        assert!(e.is_retryable());
+        let e = interpret(404, Vec::new(), None).unwrap_err();
+        assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn success_bodies() {
+        assert_eq!(interpret(200, b"{}".to_vec(), None).unwrap(), "{}");
+        assert_eq!(
+            interpret(200, b"OK".to_vec(), None).unwrap_err().status(),
+            Status::Parse
+        );
+        assert_eq!(
+            interpret(200, vec![b'"', 0xff, b'"'], None)
+                .unwrap_err()
+                .status(),
+            Status::Parse
+        );
+        // A JSON object without "error" on a 5xx is still an HTTP failure.
+        assert_eq!(
+            interpret(502, b"{}".to_vec(), None).unwrap_err().status(),
+            Status::Http
+        );
+    }
+
+    #[test]
+    fn rate_limit_suggests_a_wait() {
+        let e = interpret(
+            429,
+            br#"{"error":29,"message":"Rate Limit Exceeded"}"#.to_vec(),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(e.retry_after_ms(), DEFAULT_RATE_LIMIT_WAIT_MS);
+        let e = interpret(429, br#"{"error":29,"message":"x"}"#.to_vec(), Some(5000)).unwrap_err();
+        assert_eq!(e.retry_after_ms(), 5000);
+    }
+}

@@ -1,0 +1,186 @@
+//! HTTP transport: one kept-alive connection pool (a ureq [`Agent`]) per client configuration,
+//! and the mapping of transport failures onto [`Status`] codes.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+use ureq::Agent;
+
+use crate::error::{Error, Result, Status};
+
+/// Largest reply body read; anything longer is refused as [`Status::Parse`].
+pub const MAX_REPLY_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Default overall timeout of a call.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Longest a TCP + TLS connect may take, within the overall timeout.
+const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a connection pool is built from. Changing any of it builds a new pool.
+#[derive(Clone, Debug)]
+pub struct TransportSettings {
+    /// Overall bound on one request: connect, send, and read the whole reply.
+    pub timeout: Duration,
+    /// The `User-Agent` header.
+    pub user_agent: String,
+    /// Extra trusted roots (a custom CA), added to the bundled ones.
+    pub extra_roots: Option<Arc<Vec<Certificate<'static>>>>,
+}
+
+impl Default for TransportSettings {
+    fn default() -> Self {
+        TransportSettings {
+            timeout: DEFAULT_TIMEOUT,
+            user_agent: format!("liblfm/{}", crate::VERSION),
+            extra_roots: None,
+        }
+    }
+}
+
+/// Build the connection pool for `settings`.
+pub fn build_agent(settings: &TransportSettings) -> Agent {
+    let roots = match &settings.extra_roots {
+        None => RootCerts::WebPki,
+        Some(extra) => {
+            let mut all: Vec<Certificate<'static>> = bundled_roots().to_vec();
+            all.extend(extra.iter().cloned());
+            RootCerts::Specific(Arc::new(all))
+        }
+    };
+    Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .user_agent(settings.user_agent.as_str())
+        .timeout_global(Some(settings.timeout))
+        .timeout_connect(Some(settings.timeout.min(MAX_CONNECT_TIMEOUT)))
+        .max_idle_connections_per_host(16)
+        .tls_config(TlsConfig::builder().root_certs(roots).build())
+        .build()
+        .new_agent()
+}
+
+/// The bundled (Mozilla) root certificates, parsed once per process.
+fn bundled_roots() -> &'static [Certificate<'static>] {
+    static ROOTS: OnceLock<Vec<Certificate<'static>>> = OnceLock::new();
+    ROOTS.get_or_init(|| {
+        webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+            .collect()
+    })
+}
+
+/// Read the certificates of a PEM file, for [`TransportSettings::extra_roots`].
+pub fn load_pem_roots(path: &std::path::Path) -> Result<Vec<Certificate<'static>>> {
+    let pem = std::fs::read(path).map_err(|e| {
+        Error::new(
+            Status::Io,
+            format!("cannot read CA file {}: {e}", path.display()),
+        )
+    })?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(PemItem::Certificate(cert)) => certs.push(cert),
+            Ok(_) => {}
+            Err(e) => {
+                return Err(Error::invalid(format!(
+                    "CA file {} is not valid PEM: {e}",
+                    path.display()
+                )))
+            }
+        }
+    }
+    if certs.is_empty() {
+        return Err(Error::invalid(format!(
+            "CA file {} holds no certificate",
+            path.display()
+        )));
+    }
+    Ok(certs)
+}
+
+/// A raw HTTP reply.
+#[derive(Debug)]
+pub struct HttpReply {
+    /// HTTP status code.
+    pub status: u16,
+    /// The body, at most [`MAX_REPLY_BYTES`].
+    pub body: Vec<u8>,
+    /// The `Retry-After` header in milliseconds (delta-seconds form only).
+    pub retry_after_ms: Option<u32>,
+}
+
+/// Send a GET (`form_body` is `None`; `url` carries the query) or a form-encoded POST.
+pub fn send(agent: &Agent, url: &str, form_body: Option<&str>) -> Result<HttpReply> {
+    let result = match form_body {
+        None => agent.get(url).call(),
+        Some(body) => agent
+            .post(url)
+            .content_type("application/x-www-form-urlencoded; charset=utf-8")
+            .send(body),
+    };
+    let mut response = result.map_err(map_ureq_error)?;
+    let status = response.status().as_u16();
+    let retry_after_ms = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .map(|secs| secs.saturating_mul(1000));
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_REPLY_BYTES)
+        .read_to_vec()
+        .map_err(|e| map_ureq_error(e).with_http_status(status))?;
+    Ok(HttpReply {
+        status,
+        body,
+        retry_after_ms,
+    })
+}
+
+/// Map a ureq error to our status. Messages are written here, never copied from ureq's
+/// Display of a URL, so a query string with `sk` or `api_sig` cannot leak into them.
+fn map_ureq_error(err: ureq::Error) -> Error {
+    use ureq::Error as U;
+    match err {
+        U::Timeout(which) => Error::new(Status::Timeout, format!("request timed out ({which})")),
+        U::HostNotFound => Error::new(Status::Network, "host not found (DNS)"),
+        U::ConnectionFailed => Error::new(Status::Network, "could not connect to the server"),
+        U::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+            Error::new(Status::Timeout, format!("request timed out: {io}"))
+        }
+        U::Io(io) => Error::new(Status::Network, format!("connection failed: {io}")),
+        U::Tls(msg) => Error::new(Status::Network, format!("TLS failed: {msg}")),
+        U::Rustls(e) => Error::new(Status::Network, format!("TLS failed: {e}")),
+        U::Protocol(e) => Error::new(Status::Network, format!("malformed HTTP reply: {e}")),
+        U::BodyExceedsLimit(limit) => Error::new(
+            Status::Parse,
+            format!("reply is larger than the {limit}-byte cap"),
+        ),
+        U::TooManyRedirects | U::RedirectFailed => Error::new(
+            Status::Http,
+            "the server redirected, which liblfm does not follow",
+        ),
+        U::BadUri(_) | U::Http(_) => Error::invalid("the base URL is not a valid http(s) URL"),
+        U::InvalidProxyUrl => Error::invalid("the proxy URL is not valid"),
+        other => Error::new(
+            Status::Network,
+            format!("HTTP transport failed: {}", kind_of(&other)),
+        ),
+    }
+}
+
+/// A short name for an error variant we do not map specially (no URLs, no data).
+fn kind_of(err: &ureq::Error) -> String {
+    let debug = format!("{err:?}");
+    debug
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or("unknown")
+        .to_string()
+}
