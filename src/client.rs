@@ -13,7 +13,7 @@ use crate::encode::form_encode;
 use crate::error::{Error, Result, Status};
 use crate::reply;
 use crate::sign;
-use crate::transport::{self, TransportSettings};
+use crate::transport::{self, ExtraRoots, RequestOptions};
 
 /// Last.fm's API root.
 pub const DEFAULT_BASE_URL: &str = "https://ws.audioscrobbler.com/2.0/";
@@ -83,7 +83,8 @@ struct Settings {
     base_url: String,
     allow_insecure_http: bool,
     session_key: Option<String>,
-    transport: TransportSettings,
+    request: RequestOptions,
+    extra_roots: ExtraRoots,
     agent: Agent,
 }
 
@@ -103,7 +104,7 @@ impl fmt::Debug for Client {
             .field("api_secret", &"<redacted>")
             .field("base_url", &s.base_url)
             .field("has_session", &s.session_key.is_some())
-            .field("timeout", &s.transport.timeout)
+            .field("timeout", &s.request.timeout)
             .finish()
     }
 }
@@ -117,13 +118,13 @@ impl Client {
         if api_secret.is_empty() {
             return Err(Error::invalid("api_secret is empty"));
         }
-        let transport = TransportSettings::default();
         let settings = Settings {
             base_url: DEFAULT_BASE_URL.to_string(),
             allow_insecure_http: false,
             session_key: None,
-            agent: transport::build_agent(&transport),
-            transport,
+            request: RequestOptions::default(),
+            extra_roots: None,
+            agent: transport::build_agent(&None),
         };
         Ok(Client {
             api_key: api_key.to_string(),
@@ -138,18 +139,13 @@ impl Client {
     }
 
     /// Apply `change` to a copy of the settings and publish it. The connection pool is
-    /// rebuilt only when the transport settings changed.
+    /// rebuilt only when the trusted roots changed.
     fn update(&self, change: impl FnOnce(&mut Settings) -> Result<()>) -> Result<()> {
         let mut guard = self.settings.write().unwrap_or_else(|p| p.into_inner());
         let mut next = Settings::clone(&guard);
         change(&mut next)?;
-        let old = &guard.transport;
-        let t = &next.transport;
-        if old.timeout != t.timeout
-            || old.user_agent != t.user_agent
-            || !same_roots(&old.extra_roots, &t.extra_roots)
-        {
-            next.agent = transport::build_agent(t);
+        if !same_roots(&guard.extra_roots, &next.extra_roots) {
+            next.agent = transport::build_agent(&next.extra_roots);
         }
         *guard = Arc::new(next);
         Ok(())
@@ -191,7 +187,7 @@ impl Client {
             return Err(Error::invalid("timeout must be greater than zero"));
         }
         self.update(|s| {
-            s.transport.timeout = timeout;
+            s.request.timeout = timeout;
             Ok(())
         })
     }
@@ -204,7 +200,7 @@ impl Client {
             ));
         }
         self.update(|s| {
-            s.transport.user_agent = user_agent.to_string();
+            s.request.user_agent = user_agent.to_string();
             Ok(())
         })
     }
@@ -213,7 +209,7 @@ impl Client {
     pub fn set_ca_file(&self, pem_path: &Path) -> Result<()> {
         let roots = transport::load_pem_roots(pem_path)?;
         self.update(|s| {
-            s.transport.extra_roots = Some(Arc::new(roots));
+            s.extra_roots = Some(Arc::new(roots));
             Ok(())
         })
     }
@@ -277,7 +273,12 @@ impl Client {
         all.push(("format", "json"));
         let encoded = form_encode(all.iter().copied());
         let reply = if flags.contains(CallFlags::POST) {
-            transport::send(&settings.agent, &settings.base_url, Some(&encoded))?
+            transport::send(
+                &settings.agent,
+                &settings.base_url,
+                Some(&encoded),
+                &settings.request,
+            )?
         } else {
             let sep = if settings.base_url.contains('?') {
                 '&'
@@ -285,7 +286,7 @@ impl Client {
                 '?'
             };
             let url = format!("{}{sep}{encoded}", settings.base_url);
-            transport::send(&settings.agent, &url, None)?
+            transport::send(&settings.agent, &url, None, &settings.request)?
         };
         reply::interpret(reply.status, reply.body, reply.retry_after_ms)
     }
@@ -345,10 +346,7 @@ fn is_https(url: &str) -> bool {
         .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
 }
 
-fn same_roots(
-    a: &Option<Arc<Vec<ureq::tls::Certificate<'static>>>>,
-    b: &Option<Arc<Vec<ureq::tls::Certificate<'static>>>>,
-) -> bool {
+fn same_roots(a: &ExtraRoots, b: &ExtraRoots) -> bool {
     match (a, b) {
         (None, None) => true,
         (Some(a), Some(b)) => Arc::ptr_eq(a, b),

@@ -18,30 +18,31 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longest a TCP + TLS connect may take, within the overall timeout.
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// What a connection pool is built from. Changing any of it builds a new pool.
+/// Extra trusted roots (a custom CA), added to the bundled ones.
+pub type ExtraRoots = Option<Arc<Vec<Certificate<'static>>>>;
+
+/// Options applied to each request; changing them keeps the connection pool.
 #[derive(Clone, Debug)]
-pub struct TransportSettings {
+pub struct RequestOptions {
     /// Overall bound on one request: connect, send, and read the whole reply.
     pub timeout: Duration,
     /// The `User-Agent` header.
     pub user_agent: String,
-    /// Extra trusted roots (a custom CA), added to the bundled ones.
-    pub extra_roots: Option<Arc<Vec<Certificate<'static>>>>,
 }
 
-impl Default for TransportSettings {
+impl Default for RequestOptions {
     fn default() -> Self {
-        TransportSettings {
+        RequestOptions {
             timeout: DEFAULT_TIMEOUT,
             user_agent: format!("liblfm/{}", crate::VERSION),
-            extra_roots: None,
         }
     }
 }
 
-/// Build the connection pool for `settings`.
-pub fn build_agent(settings: &TransportSettings) -> Agent {
-    let roots = match &settings.extra_roots {
+/// Build a connection pool trusting the bundled roots plus `extra_roots`. Pools are rebuilt
+/// only when the trusted roots change.
+pub fn build_agent(extra_roots: &ExtraRoots) -> Agent {
+    let roots = match extra_roots {
         None => RootCerts::WebPki,
         Some(extra) => {
             let mut all: Vec<Certificate<'static>> = bundled_roots().to_vec();
@@ -52,9 +53,7 @@ pub fn build_agent(settings: &TransportSettings) -> Agent {
     Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
-        .user_agent(settings.user_agent.as_str())
-        .timeout_global(Some(settings.timeout))
-        .timeout_connect(Some(settings.timeout.min(MAX_CONNECT_TIMEOUT)))
+        .timeout_global(Some(DEFAULT_TIMEOUT))
         .max_idle_connections_per_host(16)
         .tls_config(TlsConfig::builder().root_certs(roots).build())
         .build()
@@ -114,12 +113,30 @@ pub struct HttpReply {
 }
 
 /// Send a GET (`form_body` is `None`; `url` carries the query) or a form-encoded POST.
-pub fn send(agent: &Agent, url: &str, form_body: Option<&str>) -> Result<HttpReply> {
+pub fn send(
+    agent: &Agent,
+    url: &str,
+    form_body: Option<&str>,
+    options: &RequestOptions,
+) -> Result<HttpReply> {
+    let connect_timeout = options.timeout.min(MAX_CONNECT_TIMEOUT);
     let result = match form_body {
-        None => agent.get(url).call(),
+        None => agent
+            .get(url)
+            .config()
+            .timeout_global(Some(options.timeout))
+            .timeout_connect(Some(connect_timeout))
+            .user_agent(options.user_agent.as_str())
+            .build()
+            .call(),
         Some(body) => agent
             .post(url)
             .content_type("application/x-www-form-urlencoded; charset=utf-8")
+            .config()
+            .timeout_global(Some(options.timeout))
+            .timeout_connect(Some(connect_timeout))
+            .user_agent(options.user_agent.as_str())
+            .build()
             .send(body),
     };
     let mut response = result.map_err(map_ureq_error)?;
