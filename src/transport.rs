@@ -119,6 +119,8 @@ pub fn send(
     form_body: Option<&str>,
     options: &RequestOptions,
 ) -> Result<HttpReply> {
+    // Per-request settings must stay within what ureq lets share the agent's pool: timeouts
+    // do; a per-request user_agent config does not, so it travels as a plain header.
     let connect_timeout = options.timeout.min(MAX_CONNECT_TIMEOUT);
     let result = match form_body {
         None => agent
@@ -126,8 +128,8 @@ pub fn send(
             .config()
             .timeout_global(Some(options.timeout))
             .timeout_connect(Some(connect_timeout))
-            .user_agent(options.user_agent.as_str())
             .build()
+            .header("user-agent", options.user_agent.as_str())
             .call(),
         Some(body) => agent
             .post(url)
@@ -135,8 +137,8 @@ pub fn send(
             .config()
             .timeout_global(Some(options.timeout))
             .timeout_connect(Some(connect_timeout))
-            .user_agent(options.user_agent.as_str())
             .build()
+            .header("user-agent", options.user_agent.as_str())
             .send(body),
     };
     let mut response = result.map_err(map_ureq_error)?;
