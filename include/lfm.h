@@ -27,6 +27,21 @@
 #include <stdint.h>
 
 /**
+ * Last.fm's terms: at most 5 requests per second per client, averaged.
+ */
+#define DEFAULT_REQUESTS_PER_SECOND 5
+
+/**
+ * Last.fm's limit on tracks per `track.scrobble` request.
+ */
+#define MAX_BATCH 50
+
+/**
+ * Seconds in 14 days: plays older than this are refused by Last.fm and by the queue.
+ */
+#define MAX_PLAY_AGE_SECS ((14 * 24) * 3600)
+
+/**
  * Major version of the header; equals the first number of lfm_version().
  */
 #define LFM_VERSION_MAJOR 0
@@ -81,6 +96,27 @@ typedef struct lfm_client lfm_client;
 typedef struct lfm_error lfm_error;
 
 /**
+ * A durable queue of plays waiting to be scrobbled, stored in one file.
+ *
+ * Thread-safety: every function may be called from many threads at once; lfm_queue_push()
+ * never waits for a flush's network traffic. Only one lfm_queue may have a file open at a
+ * time, across processes. Create with lfm_queue_open(), free with lfm_queue_free().
+ */
+typedef struct lfm_queue lfm_queue;
+
+/**
+ * A snapshot of the queue's plays for a UI, from lfm_queue_list(). Owned by the caller,
+ * freed with lfm_queue_entries_free(); immutable.
+ */
+typedef struct lfm_queue_entries lfm_queue_entries;
+
+/**
+ * Per-track verdicts of an lfm_scrobble() call. Owned by the caller, freed with
+ * lfm_scrobble_result_free(); immutable, so any thread may read it.
+ */
+typedef struct lfm_scrobble_result lfm_scrobble_result;
+
+/**
  * A status code: `LFM_OK` (0) or one of the `LFM_ERR_*` values. Values are stable once
  * released; new ones are only ever appended.
  */
@@ -101,6 +137,89 @@ typedef struct lfm_param {
    */
   const char *value;
 } lfm_param;
+
+/**
+ * A played (or playing) track. Plain data: the strings are borrowed for the duration of
+ * the call that receives the struct, and copied as needed.
+ */
+typedef struct lfm_track {
+  /**
+   * Artist name. Required.
+   */
+  const char *artist;
+  /**
+   * Track title. Required.
+   */
+  const char *track;
+  /**
+   * Album title. Optional: NULL or "" means not sent.
+   */
+  const char *album;
+  /**
+   * Album artist. Optional.
+   */
+  const char *album_artist;
+  /**
+   * MusicBrainz track id. Optional.
+   */
+  const char *mbid;
+  /**
+   * UTC Unix seconds when playback started; ignored by now-playing.
+   */
+  int64_t timestamp;
+  /**
+   * Length in seconds, 0 = unknown.
+   */
+  uint32_t duration_secs;
+  /**
+   * Position on the album, 0 = unknown.
+   */
+  uint32_t track_number;
+} lfm_track;
+
+/**
+ * One play of an lfm_queue_entries snapshot, filled in by lfm_queue_entries_get(). Every
+ * pointer in it is borrowed from the snapshot and valid until lfm_queue_entries_free().
+ */
+typedef struct lfm_queue_entry {
+  /**
+   * Queue-unique id, increasing in push order: pass it to lfm_queue_remove()/_retry().
+   */
+  uint64_t id;
+  /**
+   * The play (unset optional fields are NULL).
+   */
+  struct lfm_track track;
+  /**
+   * When it was pushed, UTC Unix seconds.
+   */
+  int64_t queued_at;
+  /**
+   * false: waiting to be sent; true: rejected, will not be sent unless retried.
+   */
+  bool rejected;
+  /**
+   * For a rejected play: Last.fm's ignored code (1 artist ignored, 2 track ignored,
+   * 3 too old, including plays older than 14 days, 4 too new), else 0.
+   */
+  int32_t ignored_code;
+  /**
+   * For a rejected play isolated by an API error (6 or 13): that code, else 0.
+   */
+  int32_t api_code;
+  /**
+   * Why it was rejected; NULL when pending.
+   */
+  const char *reason;
+  /**
+   * Failed delivery attempts so far.
+   */
+  uint32_t attempts;
+  /**
+   * The last delivery error; NULL when none.
+   */
+  const char *last_error;
+} lfm_queue_entry;
 
 
 
@@ -344,6 +463,201 @@ bool lfm_error_is_retryable(const struct lfm_error *err);
  * Free an error. NULL is fine. Using `err` afterwards is undefined behaviour.
  */
 void lfm_error_free(struct lfm_error *err);
+
+/**
+ * A suggested wait in milliseconds before retrying, 0 when none: the server's Retry-After,
+ * a growing, jittered back-off after rate-limit errors (29, HTTP 429) and failed queue
+ * flushes, or the time until the daily scrobble limit resets. 0 for NULL.
+ */
+uint32_t lfm_error_retry_after_ms(const struct lfm_error *err);
+
+/**
+ * Open (creating if needed) the queue stored at `path` (its directory must exist; the
+ * library also uses `path.lock`, `path.tmp` and, after damage, `path.damaged-*`).
+ *
+ * A second open of the same path, from this or another process, fails with LFM_ERR_IO. A
+ * damaged file opens with every intact play; see lfm_queue_damage_report(). A file that is
+ * not a queue is refused with LFM_ERR_INVALID_ARGUMENT. `out_queue` (required) receives the
+ * queue; free it with lfm_queue_free(). Blocks on file I/O.
+ */
+lfm_status lfm_queue_open(const char *path,
+                          struct lfm_queue **out_queue,
+                          struct lfm_error **out_err);
+
+/**
+ * Close the queue and release its file. NULL is fine. Every acknowledged push is already
+ * on disk. No call on the queue may be running or start afterwards.
+ */
+void lfm_queue_free(struct lfm_queue *queue);
+
+/**
+ * Queue a play (artist, track and timestamp required). When this returns LFM_OK the play
+ * is on disk and survives a crash or power loss (one fdatasync). The same (artist, track,
+ * timestamp) already queued is not added again, and that is not an error. Thread-safe;
+ * blocks on the disk write only, never on the network.
+ */
+lfm_status lfm_queue_push(struct lfm_queue *queue,
+                          const struct lfm_track *track,
+                          struct lfm_error **out_err);
+
+/**
+ * The number of plays waiting to be sent (rejected ones are not counted; list them with
+ * lfm_queue_list()). `out_len` is required.
+ */
+lfm_status lfm_queue_len(const struct lfm_queue *queue,
+                         size_t *out_len,
+                         struct lfm_error **out_err);
+
+/**
+ * Send the queued plays, oldest first, in batches of up to 50 (lfm_client_set_max_batch()),
+ * removing each only after the server's verdict:
+ * - accepted: removed; ignored with codes 1-4, or older than 14 days: moved to the rejected
+ *   list with the reason (never resent, never re-stamped);
+ * - daily limit (ignored code 5), network errors, timeouts, HTTP 5xx, HTML error pages, API
+ *   errors 8, 11, 16, 29: everything unsent is kept and the flush stops with a retryable
+ *   error; lfm_error_retry_after_ms() suggests when to try again (growing with failures);
+ * - API error 9 (session revoked) and other errors: everything is kept and the flush stops;
+ * - API error 6 or 13 on a batch: the batch is split until the offending plays stand alone;
+ *   they are rejected only if the server accepted some other play in this flush, otherwise
+ *   everything is kept and the flush stops with the error.
+ *
+ * `out_sent` (optional) receives the number of plays the server accepted during this call,
+ * on success and on failure. Call it whenever you like (at start-up, after a push, when the
+ * network returns); concurrent flushes run one after the other. Delivery is at least once:
+ * a crash between the server's reply and the queue update may resend one batch. Blocks for
+ * the whole exchange (each request bounded by the client's timeout); pushes proceed meanwhile.
+ */
+lfm_status lfm_queue_flush(struct lfm_queue *queue,
+                           struct lfm_client *client,
+                           size_t *out_sent,
+                           struct lfm_error **out_err);
+
+/**
+ * A snapshot of every play in the queue, pending and rejected, oldest first. `out_entries`
+ * (required) receives it; free it with lfm_queue_entries_free(). Thread-safe.
+ */
+lfm_status lfm_queue_list(const struct lfm_queue *queue,
+                          struct lfm_queue_entries **out_entries,
+                          struct lfm_error **out_err);
+
+/**
+ * The number of plays in a snapshot; 0 for NULL.
+ */
+size_t lfm_queue_entries_count(const struct lfm_queue_entries *entries);
+
+/**
+ * Fill `out_entry` with play `index` of the snapshot. LFM_ERR_INVALID_ARGUMENT for a bad
+ * index or a NULL pointer. The strings stay owned by the snapshot.
+ */
+lfm_status lfm_queue_entries_get(const struct lfm_queue_entries *entries,
+                                 size_t index,
+                                 struct lfm_queue_entry *out_entry,
+                                 struct lfm_error **out_err);
+
+/**
+ * Free a snapshot. NULL is fine.
+ */
+void lfm_queue_entries_free(struct lfm_queue_entries *entries);
+
+/**
+ * Remove a play (pending or rejected) for good, durably. An unknown id is
+ * LFM_ERR_INVALID_ARGUMENT.
+ */
+lfm_status lfm_queue_remove(struct lfm_queue *queue, uint64_t id, struct lfm_error **out_err);
+
+/**
+ * Move a rejected play back to pending (its attempts reset), to be sent by the next flush.
+ * A pending play is left as it is. An unknown id is LFM_ERR_INVALID_ARGUMENT.
+ */
+lfm_status lfm_queue_retry(struct lfm_queue *queue, uint64_t id, struct lfm_error **out_err);
+
+/**
+ * What was damaged in the queue file when it was opened, as text for a log or UI, or NULL
+ * in `*out_report` when nothing was. `out_report` is required; free a non-NULL report with
+ * lfm_string_free().
+ */
+lfm_status lfm_queue_damage_report(const struct lfm_queue *queue,
+                                   char **out_report,
+                                   struct lfm_error **out_err);
+
+/**
+ * Tell the server what is playing now: track.updateNowPlaying, a signed POST with the
+ * session key (LFM_ERR_NO_SESSION without one). `timestamp` is not sent. A failed
+ * now-playing is not worth retrying later. Thread-safe; blocks for at most the timeout.
+ */
+lfm_status lfm_update_now_playing(struct lfm_client *client,
+                                  const struct lfm_track *track,
+                                  struct lfm_error **out_err);
+
+/**
+ * Scrobble `n_tracks` tracks, sent in order, at most 50 per request (see
+ * lfm_client_set_max_batch()), with only the fields that are set. Each track needs artist,
+ * track and timestamp. `out_result` (required) receives the per-track verdicts in input
+ * order; free it with lfm_scrobble_result_free().
+ *
+ * If a request fails after earlier ones succeeded, the error message says how many tracks
+ * were delivered. For delivery that survives failures and restarts, use lfm_queue_push()
+ * and lfm_queue_flush() instead. Thread-safe; blocks for up to the timeout per request.
+ */
+lfm_status lfm_scrobble(struct lfm_client *client,
+                        const struct lfm_track *tracks,
+                        size_t n_tracks,
+                        struct lfm_scrobble_result **out_result,
+                        struct lfm_error **out_err);
+
+/**
+ * How many tracks the server accepted; 0 for NULL.
+ */
+size_t lfm_scrobble_result_accepted(const struct lfm_scrobble_result *result);
+
+/**
+ * How many tracks the server ignored; 0 for NULL.
+ */
+size_t lfm_scrobble_result_ignored(const struct lfm_scrobble_result *result);
+
+/**
+ * The verdict on input track `index`: 0 accepted, 1..5 Last.fm's ignored codes (1 artist
+ * ignored, 2 track ignored, 3 timestamp too old, 4 too new, 5 daily limit; new codes may
+ * appear), -1 for a bad index or a NULL result.
+ */
+int32_t lfm_scrobble_result_ignored_code(const struct lfm_scrobble_result *result, size_t index);
+
+/**
+ * The server's reason for ignoring input track `index` ("" when accepted); NULL for a bad
+ * index or a NULL result. Borrowed: valid until lfm_scrobble_result_free().
+ */
+const char *lfm_scrobble_result_ignored_message(const struct lfm_scrobble_result *result,
+                                                size_t index);
+
+/**
+ * Free a scrobble result. NULL is fine.
+ */
+void lfm_scrobble_result_free(struct lfm_scrobble_result *result);
+
+/**
+ * Whether a play counts as a scrobble: the track is longer than 30 s and has played for
+ * half its length or 4 minutes, whichever comes first. With `duration_secs` 0 (unknown),
+ * after 4 minutes of play. Pure; thread-safe.
+ */
+bool lfm_scrobble_eligible(uint32_t duration_secs, uint32_t played_secs);
+
+/**
+ * Pace this client's requests to at most `max_requests_per_second` on average, shared by
+ * all threads (default 5, Last.fm's terms); 0 turns pacing off. A call may wait for its
+ * turn before its timeout starts. Thread-safe.
+ */
+lfm_status lfm_client_set_rate_limit(struct lfm_client *client,
+                                     uint32_t max_requests_per_second,
+                                     struct lfm_error **out_err);
+
+/**
+ * The most tracks one track.scrobble request carries, 1..50 (default 50). Servers that
+ * cannot take batches (Maloja 3) need 1. lfm_scrobble() and lfm_queue_flush() honour it.
+ * Thread-safe.
+ */
+lfm_status lfm_client_set_max_batch(struct lfm_client *client,
+                                    uint32_t max_tracks,
+                                    struct lfm_error **out_err);
 
 /**
  * Compute the api_sig of a request: drop `format`, `callback` and `api_sig`; sort the rest

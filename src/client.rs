@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -11,12 +12,19 @@ use ureq::Agent;
 
 use crate::encode::form_encode;
 use crate::error::{Error, Result, Status};
+use crate::ratelimit::{self, RateLimiter};
 use crate::reply;
+use crate::scrobble::MAX_BATCH;
 use crate::sign;
 use crate::transport::{self, ExtraRoots, RequestOptions};
 
 /// Last.fm's API root.
 pub const DEFAULT_BASE_URL: &str = "https://ws.audioscrobbler.com/2.0/";
+
+/// First suggested wait after a rate-limit error when the server names none.
+const RATE_LIMIT_BASE_WAIT: Duration = Duration::from_secs(30);
+/// Longest suggested wait after repeated rate-limit errors.
+const RATE_LIMIT_MAX_WAIT: Duration = Duration::from_secs(15 * 60);
 
 /// Parameter names the library adds itself; a caller may not pass them to [`Client::call`].
 pub const RESERVED_NAMES: [&str; 6] = ["method", "api_key", "api_sig", "sk", "format", "callback"];
@@ -86,6 +94,7 @@ struct Settings {
     request: RequestOptions,
     extra_roots: ExtraRoots,
     agent: Agent,
+    max_batch: usize,
 }
 
 /// A Last.fm API client. `Send + Sync`: share it between threads freely; connections are
@@ -94,6 +103,9 @@ pub struct Client {
     api_key: String,
     api_secret: String,
     settings: RwLock<Arc<Settings>>,
+    limiter: RateLimiter,
+    /// Rate-limit errors in a row, for the back-off suggestion.
+    rate_limited_streak: AtomicU32,
 }
 
 impl fmt::Debug for Client {
@@ -125,11 +137,14 @@ impl Client {
             request: RequestOptions::default(),
             extra_roots: None,
             agent: transport::build_agent(&None),
+            max_batch: MAX_BATCH,
         };
         Ok(Client {
             api_key: api_key.to_string(),
             api_secret: api_secret.to_string(),
             settings: RwLock::new(Arc::new(settings)),
+            limiter: RateLimiter::new(ratelimit::DEFAULT_REQUESTS_PER_SECOND),
+            rate_limited_streak: AtomicU32::new(0),
         })
     }
 
@@ -214,6 +229,33 @@ impl Client {
         })
     }
 
+    /// Pace requests to at most `per_second` per second on average, across all threads
+    /// (default 5, Last.fm's terms); 0 turns pacing off. A call waits for its turn before
+    /// its timeout starts.
+    pub fn set_rate_limit(&self, per_second: u32) {
+        self.limiter.set_rate(per_second);
+    }
+
+    /// The most tracks one `track.scrobble` request carries (1..=50, default 50); servers
+    /// that cannot take batches need 1.
+    pub fn set_max_batch(&self, max_tracks: u32) -> Result<()> {
+        let max = usize::try_from(max_tracks).unwrap_or(usize::MAX);
+        if !(1..=MAX_BATCH).contains(&max) {
+            return Err(Error::invalid(format!(
+                "max batch must be 1 to {MAX_BATCH}, not {max_tracks}"
+            )));
+        }
+        self.update(|s| {
+            s.max_batch = max;
+            Ok(())
+        })
+    }
+
+    /// The most tracks one scrobble request carries.
+    pub fn max_batch(&self) -> usize {
+        self.snapshot().max_batch
+    }
+
     /// Allow credentials (the mobile session's password) over plain http.
     pub fn set_allow_insecure_http(&self, allow: bool) -> Result<()> {
         self.update(|s| {
@@ -272,6 +314,7 @@ impl Client {
         }
         all.push(("format", "json"));
         let encoded = form_encode(all.iter().copied());
+        self.limiter.acquire();
         let reply = if flags.contains(CallFlags::POST) {
             transport::send(
                 &settings.agent,
@@ -288,7 +331,28 @@ impl Client {
             let url = format!("{}{sep}{encoded}", settings.base_url);
             transport::send(&settings.agent, &url, None, &settings.request)?
         };
-        reply::interpret(reply.status, reply.body, reply.retry_after_ms)
+        let result = reply::interpret(reply.status, reply.body, reply.retry_after_ms);
+        self.note_rate_limit(result)
+    }
+
+    /// Track rate-limit errors in a row and suggest a growing, jittered wait after each.
+    fn note_rate_limit(&self, result: Result<String>) -> Result<String> {
+        match result {
+            Err(e) if e.api_code() == 29 || e.http_status() == 429 => {
+                let streak = self.rate_limited_streak.fetch_add(1, Ordering::Relaxed);
+                let base = match e.retry_after_ms() {
+                    0 => RATE_LIMIT_BASE_WAIT,
+                    ms => Duration::from_millis(u64::from(ms)),
+                };
+                let wait = ratelimit::backoff(base, streak, RATE_LIMIT_MAX_WAIT);
+                Err(e.with_retry_after_ms(ratelimit::millis_u32(wait)))
+            }
+            Ok(body) => {
+                self.rate_limited_streak.store(0, Ordering::Relaxed);
+                Ok(body)
+            }
+            other => other,
+        }
     }
 
     /// Log in with a user name (or e-mail) and password (`auth.getMobileSession`, a signed

@@ -124,6 +124,12 @@ impl Error {
         self
     }
 
+    /// The same error with `prefix` put before its message.
+    pub fn prefixed(mut self, prefix: &str) -> Error {
+        self.message.insert_str(0, prefix);
+        self
+    }
+
     /// The status code.
     pub fn status(&self) -> Status {
         self.status

@@ -6,9 +6,6 @@ use serde_json::Value;
 
 use crate::error::{Error, Result, Status};
 
-/// Wait suggested when a server rate-limits without saying for how long.
-pub const DEFAULT_RATE_LIMIT_WAIT_MS: u32 = 60_000;
-
 /// Interpret a reply. `retry_after_ms` is the server's `Retry-After`, if any.
 pub fn interpret(http_status: u16, body: Vec<u8>, retry_after_ms: Option<u32>) -> Result<String> {
     let success = (200..300).contains(&http_status);
@@ -56,13 +53,7 @@ pub fn api_error(json: &Value, http_status: u16, retry_after_ms: Option<u32>) ->
         .get("message")
         .and_then(Value::as_str)
         .unwrap_or("no message");
-    let mut err = Error::api(code, message, http_status);
-    if code == 29 {
-        err = err.with_retry_after_ms(retry_after_ms.unwrap_or(DEFAULT_RATE_LIMIT_WAIT_MS));
-    } else if let Some(ms) = retry_after_ms {
-        err = err.with_retry_after_ms(ms);
-    }
-    Some(err)
+    Some(Error::api(code, message, http_status).with_retry_after_ms(retry_after_ms.unwrap_or(0)))
 }
 
 fn http_error(http_status: u16, retry_after_ms: Option<u32>) -> Error {
@@ -72,17 +63,12 @@ fn http_error(http_status: u16, retry_after_ms: Option<u32>) -> Error {
         500..=599 => " (server error; try again later)",
         _ => "",
     };
-    let mut err = Error::new(
+    Error::new(
         Status::Http,
         format!("server answered HTTP {http_status} without a Last.fm error{hint}"),
     )
-    .with_http_status(http_status);
-    match (http_status, retry_after_ms) {
-        (_, Some(ms)) => err = err.with_retry_after_ms(ms),
-        (429, None) => err = err.with_retry_after_ms(DEFAULT_RATE_LIMIT_WAIT_MS),
-        _ => {}
-    }
-    err
+    .with_http_status(http_status)
+    .with_retry_after_ms(retry_after_ms.unwrap_or(0))
 }
 
 /// The first characters of a body, for messages (replies never echo secrets back).
@@ -145,15 +131,12 @@ mod tests {
     }
 
     #[test]
-    fn rate_limit_suggests_a_wait() {
-        let e = interpret(
-            429,
-            br#"{"error":29,"message":"Rate Limit Exceeded"}"#.to_vec(),
-            None,
-        )
-        .unwrap_err();
-        assert_eq!(e.retry_after_ms(), DEFAULT_RATE_LIMIT_WAIT_MS);
+    fn retry_after_header_is_kept() {
         let e = interpret(429, br#"{"error":29,"message":"x"}"#.to_vec(), Some(5000)).unwrap_err();
         assert_eq!(e.retry_after_ms(), 5000);
+        let e = interpret(503, b"<html>".to_vec(), Some(7000)).unwrap_err();
+        assert_eq!(e.retry_after_ms(), 7000);
+        let e = interpret(503, b"<html>".to_vec(), None).unwrap_err();
+        assert_eq!(e.retry_after_ms(), 0);
     }
 }

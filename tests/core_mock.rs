@@ -14,6 +14,7 @@ fn client_for(env: &MockEnv, https: bool) -> Client {
         client.set_base_url(&env.server.http_base()).unwrap();
     }
     client.set_ca_file(&env.server.ca_pem_path()).unwrap();
+    client.set_rate_limit(0);
     client
 }
 

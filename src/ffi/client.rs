@@ -76,7 +76,7 @@ pub unsafe extern "C" fn lfm_client_free(client: *mut lfm_client) {
 ///
 /// # Safety
 /// `client` is NULL or a live lfm_client.
-unsafe fn client_arg<'a>(client: *const lfm_client) -> crate::Result<&'a Client> {
+pub(crate) unsafe fn client_arg<'a>(client: *const lfm_client) -> crate::Result<&'a Client> {
     // SAFETY: forwarded contract.
     unsafe { handle(client, "client") }.map(|c| &c.client)
 }

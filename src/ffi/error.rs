@@ -80,3 +80,12 @@ pub unsafe extern "C" fn lfm_error_free(err: *mut lfm_error) {
         drop(unsafe { Box::from_raw(err) });
     }
 }
+
+/// A suggested wait in milliseconds before retrying, 0 when none: the server's Retry-After,
+/// a growing, jittered back-off after rate-limit errors (29, HTTP 429) and failed queue
+/// flushes, or the time until the daily scrobble limit resets. 0 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_error_retry_after_ms(err: *const lfm_error) -> u32 {
+    // SAFETY: API contract: NULL or a live error.
+    unsafe { get(err) }.map_or(0, Error::retry_after_ms)
+}

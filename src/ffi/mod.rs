@@ -10,6 +10,8 @@
 mod args;
 mod client;
 mod error;
+mod queue;
+mod scrobble;
 mod sign;
 
 use std::ffi::{c_char, CStr, CString};
@@ -17,6 +19,8 @@ use std::sync::OnceLock;
 
 pub use self::client::*;
 pub use self::error::*;
+pub use self::queue::*;
+pub use self::scrobble::*;
 pub use self::sign::*;
 
 use crate::error::Status;

@@ -1,0 +1,362 @@
+//! `lfm_queue`: the durable offline scrobble queue, and the entry list a player's UI shows.
+
+use std::ffi::{c_char, CString};
+use std::path::Path;
+use std::ptr;
+
+use super::args::{clear_out, guard, handle, out_box, out_string, require_out, str_arg};
+use super::client::{client_arg, lfm_client};
+use super::error::lfm_error;
+use super::lfm_status;
+use super::scrobble::{lfm_track, track_arg};
+use crate::error::Error;
+use crate::queue::{Entry, EntryState, Queue};
+
+/// A durable queue of plays waiting to be scrobbled, stored in one file.
+///
+/// Thread-safety: every function may be called from many threads at once; lfm_queue_push()
+/// never waits for a flush's network traffic. Only one lfm_queue may have a file open at a
+/// time, across processes. Create with lfm_queue_open(), free with lfm_queue_free().
+pub struct lfm_queue {
+    queue: Queue,
+}
+
+/// Borrow the queue behind a handle.
+///
+/// # Safety
+/// `queue` is NULL or a live lfm_queue.
+unsafe fn queue_arg<'a>(queue: *const lfm_queue) -> crate::Result<&'a Queue> {
+    // SAFETY: forwarded contract.
+    unsafe { handle(queue, "queue") }.map(|q| &q.queue)
+}
+
+/// Open (creating if needed) the queue stored at `path` (its directory must exist; the
+/// library also uses `path.lock`, `path.tmp` and, after damage, `path.damaged-*`).
+///
+/// A second open of the same path, from this or another process, fails with LFM_ERR_IO. A
+/// damaged file opens with every intact play; see lfm_queue_damage_report(). A file that is
+/// not a queue is refused with LFM_ERR_INVALID_ARGUMENT. `out_queue` (required) receives the
+/// queue; free it with lfm_queue_free(). Blocks on file I/O.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_queue_open(
+    path: *const c_char,
+    out_queue: *mut *mut lfm_queue,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    // SAFETY: NULL or writable, per the API contract.
+    unsafe { clear_out(out_queue) };
+    guard(out_err, || {
+        require_out(out_queue, "out_queue")?;
+        // SAFETY: API contract.
+        let path = unsafe { str_arg(path, "path") }?;
+        let queue = Queue::open(Path::new(path))?;
+        // SAFETY: checked non-NULL above.
+        unsafe { out_box(out_queue, lfm_queue { queue }) };
+        Ok(())
+    })
+}
+
+/// Close the queue and release its file. NULL is fine. Every acknowledged push is already
+/// on disk. No call on the queue may be running or start afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_queue_free(queue: *mut lfm_queue) {
+    if !queue.is_null() {
+        // SAFETY: from Box::into_raw in lfm_queue_open, freed once.
+        drop(unsafe { Box::from_raw(queue) });
+    }
+}
+
+/// Queue a play (artist, track and timestamp required). When this returns LFM_OK the play
+/// is on disk and survives a crash or power loss (one fdatasync). The same (artist, track,
+/// timestamp) already queued is not added again, and that is not an error. Thread-safe;
+/// blocks on the disk write only, never on the network.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_queue_push(
+    queue: *mut lfm_queue,
+    track: *const lfm_track,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    guard(out_err, || {
+        // SAFETY: API contract.
+        let queue = unsafe { queue_arg(queue) }?;
+        // SAFETY: API contract.
+        let track = unsafe { track_arg(handle(track, "track")?) }?;
+        queue.push(&track).map(|_| ())
+    })
+}
+
+/// The number of plays waiting to be sent (rejected ones are not counted; list them with
+/// lfm_queue_list()). `out_len` is required.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_queue_len(
+    queue: *const lfm_queue,
+    out_len: *mut usize,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    guard(out_err, || {
+        if out_len.is_null() {
+            return Err(Error::invalid("out_len is NULL"));
+        }
+        // SAFETY: API contract.
+        let len = unsafe { queue_arg(queue) }?.len();
+        // SAFETY: checked non-NULL above.
+        unsafe { *out_len = len };
+        Ok(())
+    })
+}
+
+/// Send the queued plays, oldest first, in batches of up to 50 (lfm_client_set_max_batch()),
+/// removing each only after the server's verdict:
+/// - accepted: removed; ignored with codes 1-4, or older than 14 days: moved to the rejected
+///   list with the reason (never resent, never re-stamped);
+/// - daily limit (ignored code 5), network errors, timeouts, HTTP 5xx, HTML error pages, API
+///   errors 8, 11, 16, 29: everything unsent is kept and the flush stops with a retryable
+///   error; lfm_error_retry_after_ms() suggests when to try again (growing with failures);
+/// - API error 9 (session revoked) and other errors: everything is kept and the flush stops;
+/// - API error 6 or 13 on a batch: the batch is split until the offending plays stand alone;
+///   they are rejected only if the server accepted some other play in this flush, otherwise
+///   everything is kept and the flush stops with the error.
+///
+/// `out_sent` (optional) receives the number of plays the server accepted during this call,
+/// on success and on failure. Call it whenever you like (at start-up, after a push, when the
+/// network returns); concurrent flushes run one after the other. Delivery is at least once:
+/// a crash between the server's reply and the queue update may resend one batch. Blocks for
+/// the whole exchange (each request bounded by the client's timeout); pushes proceed meanwhile.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_queue_flush(
+    queue: *mut lfm_queue,
+    client: *mut lfm_client,
+    out_sent: *mut usize,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    if !out_sent.is_null() {
+        // SAFETY: non-NULL and writable, per the API contract.
+        unsafe { *out_sent = 0 };
+    }
+    guard(out_err, || {
+        // SAFETY: API contract.
+        let queue = unsafe { queue_arg(queue) }?;
+        // SAFETY: API contract.
+        let client = unsafe { client_arg(client) }?;
+        let outcome = queue.flush(client);
+        if !out_sent.is_null() {
+            // SAFETY: checked non-NULL above.
+            unsafe { *out_sent = outcome.sent };
+        }
+        outcome.error.map_or(Ok(()), Err)
+    })
+}
+
+/// A snapshot of the queue's plays for a UI, from lfm_queue_list(). Owned by the caller,
+/// freed with lfm_queue_entries_free(); immutable.
+pub struct lfm_queue_entries {
+    entries: Vec<Entry>,
+    strings: Vec<EntryStrings>,
+}
+
+struct EntryStrings {
+    artist: CString,
+    track: CString,
+    album: Option<CString>,
+    album_artist: Option<CString>,
+    mbid: Option<CString>,
+    reason: Option<CString>,
+    last_error: Option<CString>,
+}
+
+fn c_text(s: &str) -> CString {
+    CString::new(s.replace('\0', "")).unwrap_or_default()
+}
+
+fn c_opt(s: Option<&str>) -> Option<CString> {
+    s.map(c_text)
+}
+
+fn opt_ptr(s: &Option<CString>) -> *const c_char {
+    s.as_ref().map_or(ptr::null(), |c| c.as_ptr())
+}
+
+/// One play of an lfm_queue_entries snapshot, filled in by lfm_queue_entries_get(). Every
+/// pointer in it is borrowed from the snapshot and valid until lfm_queue_entries_free().
+#[repr(C)]
+pub struct lfm_queue_entry {
+    /// Queue-unique id, increasing in push order: pass it to lfm_queue_remove()/_retry().
+    pub id: u64,
+    /// The play (unset optional fields are NULL).
+    pub track: lfm_track,
+    /// When it was pushed, UTC Unix seconds.
+    pub queued_at: i64,
+    /// false: waiting to be sent; true: rejected, will not be sent unless retried.
+    pub rejected: bool,
+    /// For a rejected play: Last.fm's ignored code (1 artist ignored, 2 track ignored,
+    /// 3 too old, including plays older than 14 days, 4 too new), else 0.
+    pub ignored_code: i32,
+    /// For a rejected play isolated by an API error (6 or 13): that code, else 0.
+    pub api_code: i32,
+    /// Why it was rejected; NULL when pending.
+    pub reason: *const c_char,
+    /// Failed delivery attempts so far.
+    pub attempts: u32,
+    /// The last delivery error; NULL when none.
+    pub last_error: *const c_char,
+}
+
+/// A snapshot of every play in the queue, pending and rejected, oldest first. `out_entries`
+/// (required) receives it; free it with lfm_queue_entries_free(). Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_queue_list(
+    queue: *const lfm_queue,
+    out_entries: *mut *mut lfm_queue_entries,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    // SAFETY: NULL or writable, per the API contract.
+    unsafe { clear_out(out_entries) };
+    guard(out_err, || {
+        require_out(out_entries, "out_entries")?;
+        // SAFETY: API contract.
+        let entries = unsafe { queue_arg(queue) }?.entries();
+        let strings = entries
+            .iter()
+            .map(|e| {
+                let reason = match &e.state {
+                    EntryState::Pending => None,
+                    EntryState::Rejected { reason, .. } => Some(c_text(reason)),
+                };
+                EntryStrings {
+                    artist: c_text(&e.track.artist),
+                    track: c_text(&e.track.track),
+                    album: c_opt(e.track.album.as_deref()),
+                    album_artist: c_opt(e.track.album_artist.as_deref()),
+                    mbid: c_opt(e.track.mbid.as_deref()),
+                    reason,
+                    last_error: c_opt(e.last_error.as_deref()),
+                }
+            })
+            .collect();
+        // SAFETY: checked non-NULL above.
+        unsafe { out_box(out_entries, lfm_queue_entries { entries, strings }) };
+        Ok(())
+    })
+}
+
+/// The number of plays in a snapshot; 0 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_queue_entries_count(entries: *const lfm_queue_entries) -> usize {
+    // SAFETY: API contract: NULL or a live snapshot.
+    unsafe { entries.as_ref() }.map_or(0, |e| e.entries.len())
+}
+
+/// Fill `out_entry` with play `index` of the snapshot. LFM_ERR_INVALID_ARGUMENT for a bad
+/// index or a NULL pointer. The strings stay owned by the snapshot.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_queue_entries_get(
+    entries: *const lfm_queue_entries,
+    index: usize,
+    out_entry: *mut lfm_queue_entry,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    guard(out_err, || {
+        // SAFETY: API contract.
+        let snapshot = unsafe { handle(entries, "entries") }?;
+        if out_entry.is_null() {
+            return Err(Error::invalid("out_entry is NULL"));
+        }
+        let (Some(e), Some(s)) = (snapshot.entries.get(index), snapshot.strings.get(index)) else {
+            return Err(Error::invalid(format!(
+                "index {index} is out of range (the snapshot has {} plays)",
+                snapshot.entries.len()
+            )));
+        };
+        let (rejected, ignored_code, api_code) = match &e.state {
+            EntryState::Pending => (false, 0, 0),
+            EntryState::Rejected {
+                ignored_code,
+                api_code,
+                ..
+            } => (true, *ignored_code, *api_code),
+        };
+        let entry = lfm_queue_entry {
+            id: e.id,
+            track: lfm_track {
+                artist: s.artist.as_ptr(),
+                track: s.track.as_ptr(),
+                album: opt_ptr(&s.album),
+                album_artist: opt_ptr(&s.album_artist),
+                mbid: opt_ptr(&s.mbid),
+                timestamp: e.track.timestamp,
+                duration_secs: e.track.duration_secs,
+                track_number: e.track.track_number,
+            },
+            queued_at: e.queued_at,
+            rejected,
+            ignored_code,
+            api_code,
+            reason: opt_ptr(&s.reason),
+            attempts: e.attempts,
+            last_error: opt_ptr(&s.last_error),
+        };
+        // SAFETY: checked non-NULL; writable per the API contract.
+        unsafe { out_entry.write(entry) };
+        Ok(())
+    })
+}
+
+/// Free a snapshot. NULL is fine.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_queue_entries_free(entries: *mut lfm_queue_entries) {
+    if !entries.is_null() {
+        // SAFETY: from Box::into_raw in lfm_queue_list, freed once.
+        drop(unsafe { Box::from_raw(entries) });
+    }
+}
+
+/// Remove a play (pending or rejected) for good, durably. An unknown id is
+/// LFM_ERR_INVALID_ARGUMENT.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_queue_remove(
+    queue: *mut lfm_queue,
+    id: u64,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    guard(out_err, || {
+        // SAFETY: API contract.
+        unsafe { queue_arg(queue) }?.remove(id)
+    })
+}
+
+/// Move a rejected play back to pending (its attempts reset), to be sent by the next flush.
+/// A pending play is left as it is. An unknown id is LFM_ERR_INVALID_ARGUMENT.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_queue_retry(
+    queue: *mut lfm_queue,
+    id: u64,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    guard(out_err, || {
+        // SAFETY: API contract.
+        unsafe { queue_arg(queue) }?.retry(id)
+    })
+}
+
+/// What was damaged in the queue file when it was opened, as text for a log or UI, or NULL
+/// in `*out_report` when nothing was. `out_report` is required; free a non-NULL report with
+/// lfm_string_free().
+#[no_mangle]
+pub unsafe extern "C" fn lfm_queue_damage_report(
+    queue: *const lfm_queue,
+    out_report: *mut *mut c_char,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    // SAFETY: NULL or writable, per the API contract.
+    unsafe { clear_out(out_report) };
+    guard(out_err, || {
+        require_out(out_report, "out_report")?;
+        // SAFETY: API contract.
+        let report = unsafe { queue_arg(queue) }?.damage().report();
+        match report {
+            // SAFETY: checked non-NULL above.
+            Some(text) => unsafe { out_string(out_report, text) },
+            None => Ok(()),
+        }
+    })
+}

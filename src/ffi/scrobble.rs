@@ -1,0 +1,212 @@
+//! `lfm_track`, now playing, `lfm_scrobble` and its result, eligibility, rate limiting.
+
+use std::ffi::{c_char, CString};
+
+use super::args::{
+    clear_out, guard, handle, opt_str_arg, out_box, require_out, slice_arg, str_arg,
+};
+use super::client::{client_arg, lfm_client};
+use super::error::lfm_error;
+use super::lfm_status;
+use crate::scrobble::ScrobbleResult;
+use crate::track::Track;
+
+/// A played (or playing) track. Plain data: the strings are borrowed for the duration of
+/// the call that receives the struct, and copied as needed.
+#[repr(C)]
+pub struct lfm_track {
+    /// Artist name. Required.
+    pub artist: *const c_char,
+    /// Track title. Required.
+    pub track: *const c_char,
+    /// Album title. Optional: NULL or "" means not sent.
+    pub album: *const c_char,
+    /// Album artist. Optional.
+    pub album_artist: *const c_char,
+    /// MusicBrainz track id. Optional.
+    pub mbid: *const c_char,
+    /// UTC Unix seconds when playback started; ignored by now-playing.
+    pub timestamp: i64,
+    /// Length in seconds, 0 = unknown.
+    pub duration_secs: u32,
+    /// Position on the album, 0 = unknown.
+    pub track_number: u32,
+}
+
+/// Copy a C track into the core's type.
+///
+/// # Safety
+/// The string fields are NULL or NUL-terminated, valid for the call.
+pub(crate) unsafe fn track_arg(t: &lfm_track) -> crate::Result<Track> {
+    // SAFETY (all four blocks): forwarded contract.
+    let optional = |p: *const c_char, what: &str| -> crate::Result<Option<String>> {
+        Ok(unsafe { opt_str_arg(p, what) }?
+            .filter(|s| !s.is_empty())
+            .map(str::to_string))
+    };
+    Ok(Track {
+        artist: unsafe { str_arg(t.artist, "track.artist") }?.to_string(),
+        track: unsafe { str_arg(t.track, "track.track") }?.to_string(),
+        album: optional(t.album, "track.album")?,
+        album_artist: optional(t.album_artist, "track.album_artist")?,
+        mbid: optional(t.mbid, "track.mbid")?,
+        timestamp: t.timestamp,
+        duration_secs: t.duration_secs,
+        track_number: t.track_number,
+    })
+}
+
+/// Tell the server what is playing now: track.updateNowPlaying, a signed POST with the
+/// session key (LFM_ERR_NO_SESSION without one). `timestamp` is not sent. A failed
+/// now-playing is not worth retrying later. Thread-safe; blocks for at most the timeout.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_update_now_playing(
+    client: *mut lfm_client,
+    track: *const lfm_track,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    guard(out_err, || {
+        // SAFETY: API contract.
+        let client = unsafe { client_arg(client) }?;
+        // SAFETY: API contract.
+        let track = unsafe { track_arg(handle(track, "track")?) }?;
+        client.update_now_playing(&track)
+    })
+}
+
+/// Per-track verdicts of an lfm_scrobble() call. Owned by the caller, freed with
+/// lfm_scrobble_result_free(); immutable, so any thread may read it.
+pub struct lfm_scrobble_result {
+    result: ScrobbleResult,
+    messages: Vec<CString>,
+}
+
+/// Scrobble `n_tracks` tracks, sent in order, at most 50 per request (see
+/// lfm_client_set_max_batch()), with only the fields that are set. Each track needs artist,
+/// track and timestamp. `out_result` (required) receives the per-track verdicts in input
+/// order; free it with lfm_scrobble_result_free().
+///
+/// If a request fails after earlier ones succeeded, the error message says how many tracks
+/// were delivered. For delivery that survives failures and restarts, use lfm_queue_push()
+/// and lfm_queue_flush() instead. Thread-safe; blocks for up to the timeout per request.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_scrobble(
+    client: *mut lfm_client,
+    tracks: *const lfm_track,
+    n_tracks: usize,
+    out_result: *mut *mut lfm_scrobble_result,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    // SAFETY: NULL or writable, per the API contract.
+    unsafe { clear_out(out_result) };
+    guard(out_err, || {
+        require_out(out_result, "out_result")?;
+        // SAFETY: API contract.
+        let client = unsafe { client_arg(client) }?;
+        // SAFETY: API contract: `tracks` holds `n_tracks` items.
+        let raw = unsafe { slice_arg(tracks, n_tracks, "tracks") }?;
+        let tracks = raw
+            .iter()
+            // SAFETY: each item's strings follow the API contract.
+            .map(|t| unsafe { track_arg(t) })
+            .collect::<crate::Result<Vec<Track>>>()?;
+        let result = client.scrobble(&tracks)?;
+        let messages = result
+            .verdicts
+            .iter()
+            .map(|v| CString::new(v.message.replace('\0', "")).unwrap_or_default())
+            .collect();
+        // SAFETY: checked non-NULL above.
+        unsafe { out_box(out_result, lfm_scrobble_result { result, messages }) };
+        Ok(())
+    })
+}
+
+/// How many tracks the server accepted; 0 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_scrobble_result_accepted(result: *const lfm_scrobble_result) -> usize {
+    // SAFETY: API contract: NULL or a live result.
+    unsafe { result.as_ref() }.map_or(0, |r| r.result.accepted())
+}
+
+/// How many tracks the server ignored; 0 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_scrobble_result_ignored(result: *const lfm_scrobble_result) -> usize {
+    // SAFETY: API contract: NULL or a live result.
+    unsafe { result.as_ref() }.map_or(0, |r| r.result.ignored())
+}
+
+/// The verdict on input track `index`: 0 accepted, 1..5 Last.fm's ignored codes (1 artist
+/// ignored, 2 track ignored, 3 timestamp too old, 4 too new, 5 daily limit; new codes may
+/// appear), -1 for a bad index or a NULL result.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_scrobble_result_ignored_code(
+    result: *const lfm_scrobble_result,
+    index: usize,
+) -> i32 {
+    // SAFETY: API contract: NULL or a live result.
+    unsafe { result.as_ref() }
+        .and_then(|r| r.result.verdicts.get(index))
+        .map_or(-1, |v| v.code)
+}
+
+/// The server's reason for ignoring input track `index` ("" when accepted); NULL for a bad
+/// index or a NULL result. Borrowed: valid until lfm_scrobble_result_free().
+#[no_mangle]
+pub unsafe extern "C" fn lfm_scrobble_result_ignored_message(
+    result: *const lfm_scrobble_result,
+    index: usize,
+) -> *const c_char {
+    // SAFETY: API contract: NULL or a live result.
+    unsafe { result.as_ref() }
+        .and_then(|r| r.messages.get(index))
+        .map_or(std::ptr::null(), |m| m.as_ptr())
+}
+
+/// Free a scrobble result. NULL is fine.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_scrobble_result_free(result: *mut lfm_scrobble_result) {
+    if !result.is_null() {
+        // SAFETY: from Box::into_raw in lfm_scrobble, freed once.
+        drop(unsafe { Box::from_raw(result) });
+    }
+}
+
+/// Whether a play counts as a scrobble: the track is longer than 30 s and has played for
+/// half its length or 4 minutes, whichever comes first. With `duration_secs` 0 (unknown),
+/// after 4 minutes of play. Pure; thread-safe.
+#[no_mangle]
+pub extern "C" fn lfm_scrobble_eligible(duration_secs: u32, played_secs: u32) -> bool {
+    crate::track::scrobble_eligible(duration_secs, played_secs)
+}
+
+/// Pace this client's requests to at most `max_requests_per_second` on average, shared by
+/// all threads (default 5, Last.fm's terms); 0 turns pacing off. A call may wait for its
+/// turn before its timeout starts. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_client_set_rate_limit(
+    client: *mut lfm_client,
+    max_requests_per_second: u32,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    guard(out_err, || {
+        // SAFETY: API contract.
+        unsafe { client_arg(client) }?.set_rate_limit(max_requests_per_second);
+        Ok(())
+    })
+}
+
+/// The most tracks one track.scrobble request carries, 1..50 (default 50). Servers that
+/// cannot take batches (Maloja 3) need 1. lfm_scrobble() and lfm_queue_flush() honour it.
+/// Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_client_set_max_batch(
+    client: *mut lfm_client,
+    max_tracks: u32,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    guard(out_err, || {
+        // SAFETY: API contract.
+        unsafe { client_arg(client) }?.set_max_batch(max_tracks)
+    })
+}

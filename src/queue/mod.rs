@@ -1,0 +1,551 @@
+//! The durable offline scrobble queue.
+//!
+//! A play pushed into the queue is on disk (`fdatasync`ed) before `push` returns, and leaves
+//! the queue only after the server's verdict on it. `flush` sends the oldest plays first in
+//! batches, keeps everything on transient failures, isolates plays the server refuses, and
+//! never holds the queue's lock while it waits on the network, so a playback thread can
+//! push at any time.
+//!
+//! The rules, in full:
+//! - **Delivered** (accepted): removed.
+//! - **Ignored with codes 1-4** (artist or track ignored, too old, too new): moved to the
+//!   rejected list with the server's reason, never resent.
+//! - **Older than 14 days** when a flush reaches it: rejected with that reason, never re-stamped.
+//! - **Ignored code 5** (daily limit), network errors, timeouts, HTTP 5xx and HTML error
+//!   pages, API errors 8, 11, 16, 29: every unsent play is kept and the flush stops with a
+//!   retryable error carrying a suggested wait (`retry_after_ms`).
+//! - **API error 9** (session revoked) and any other error: everything is kept and the flush
+//!   stops; the player must fix the cause (re-authenticate).
+//! - **API errors 6 or 13 on a batch**: the batch is split in halves until the offending
+//!   plays stand alone. Such a play is rejected only if the server accepted another play in
+//!   the same flush (proof that the credentials and server are fine); otherwise everything is
+//!   kept and the flush stops with the error.
+//! - Delivery is at least once: a crash between the server's reply and the queue's update
+//!   may resend one batch. The same (artist, track, timestamp) pushed twice is queued once.
+
+pub mod journal;
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use self::journal::{Journal, Record};
+use crate::client::Client;
+use crate::error::{Error, Result, Status};
+use crate::ratelimit;
+use crate::track::{Track, MAX_PLAY_AGE_SECS};
+
+/// First suggested wait after a failed flush; doubles per failure in a row.
+const FLUSH_RETRY_BASE: Duration = Duration::from_secs(5);
+/// Longest suggested wait after failed flushes.
+const FLUSH_RETRY_MAX: Duration = Duration::from_secs(10 * 60);
+/// Rewrite the journal when it has this many lines more than twice the live plays.
+const COMPACT_SLACK_LINES: usize = 1024;
+
+/// Where a queued play stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntryState {
+    /// Waiting to be sent.
+    Pending,
+    /// Will not be sent again unless the user retries it.
+    Rejected {
+        /// Last.fm's ignored code (1..5), 0 when none.
+        ignored_code: i32,
+        /// The API error that isolated it (6 or 13), 0 when none.
+        api_code: i32,
+        /// Why, for the user.
+        reason: String,
+    },
+}
+
+/// A play in the queue, as a player's UI lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Queue-unique id (increasing in push order), for remove and retry.
+    pub id: u64,
+    /// The play.
+    pub track: Track,
+    /// When it was pushed, UTC Unix seconds.
+    pub queued_at: i64,
+    /// Pending or rejected.
+    pub state: EntryState,
+    /// Failed delivery attempts.
+    pub attempts: u32,
+    /// The last delivery error, if any.
+    pub last_error: Option<String>,
+}
+
+/// What a flush achieved before it finished or stopped.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FlushOutcome {
+    /// Plays the server accepted (now removed from the queue).
+    pub sent: usize,
+    /// Plays moved to the rejected list.
+    pub rejected: usize,
+    /// Why the flush stopped early; every unsent play is still queued.
+    pub error: Option<Error>,
+}
+
+/// What was found damaged when the queue was opened.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Damage {
+    /// 1-based line numbers of records that could not be read.
+    pub damaged_lines: Vec<usize>,
+    /// The last record was cut short (a crash mid-write; that push was never acknowledged).
+    pub torn_tail: bool,
+}
+
+impl Damage {
+    /// Whether anything was damaged.
+    pub fn is_empty(&self) -> bool {
+        self.damaged_lines.is_empty() && !self.torn_tail
+    }
+
+    /// A one-line description for logs and UIs, `None` when nothing was damaged.
+    pub fn report(&self) -> Option<String> {
+        if self.is_empty() {
+            return None;
+        }
+        let mut parts = Vec::new();
+        if !self.damaged_lines.is_empty() {
+            let shown: Vec<String> = self
+                .damaged_lines
+                .iter()
+                .take(20)
+                .map(usize::to_string)
+                .collect();
+            parts.push(format!(
+                "{} damaged record(s) skipped (lines {}{})",
+                self.damaged_lines.len(),
+                shown.join(", "),
+                if self.damaged_lines.len() > 20 {
+                    ", ..."
+                } else {
+                    ""
+                }
+            ));
+        }
+        if self.torn_tail {
+            parts.push("the last record was cut short by an interrupted write".into());
+        }
+        Some(format!(
+            "{}; every intact play was loaded and a copy of the damaged file is kept when it is rewritten",
+            parts.join("; ")
+        ))
+    }
+}
+
+type PlayKey = (String, String, i64);
+
+fn key_of(track: &Track) -> PlayKey {
+    (track.artist.clone(), track.track.clone(), track.timestamp)
+}
+
+struct State {
+    journal: Journal,
+    entries: BTreeMap<u64, Entry>,
+    keys: HashMap<PlayKey, u64>,
+    next_id: u64,
+    damage: Damage,
+    /// A copy of the damaged file has not been kept yet.
+    damaged_copy_pending: bool,
+    failed_flushes_in_a_row: u32,
+}
+
+impl State {
+    fn apply(&mut self, record: Record) {
+        match record {
+            Record::Push {
+                id,
+                track,
+                queued_at,
+                attempts,
+                last_error,
+            } => {
+                self.next_id = self.next_id.max(id + 1);
+                if self.entries.contains_key(&id) {
+                    return;
+                }
+                self.keys.insert(key_of(&track), id);
+                self.entries.insert(
+                    id,
+                    Entry {
+                        id,
+                        track,
+                        queued_at,
+                        state: EntryState::Pending,
+                        attempts,
+                        last_error,
+                    },
+                );
+            }
+            Record::Done { ids } => {
+                for id in ids {
+                    self.forget(id);
+                }
+            }
+            Record::Remove { id } => self.forget(id),
+            Record::Reject {
+                id,
+                ignored_code,
+                api_code,
+                reason,
+            } => {
+                if let Some(e) = self.entries.get_mut(&id) {
+                    e.state = EntryState::Rejected {
+                        ignored_code,
+                        api_code,
+                        reason,
+                    };
+                }
+            }
+            Record::Fail { ids, error } => {
+                for id in ids {
+                    if let Some(e) = self.entries.get_mut(&id) {
+                        e.attempts = e.attempts.saturating_add(1);
+                        e.last_error = Some(error.clone());
+                    }
+                }
+            }
+            Record::Retry { id } => {
+                if let Some(e) = self.entries.get_mut(&id) {
+                    e.state = EntryState::Pending;
+                    e.attempts = 0;
+                }
+            }
+        }
+    }
+
+    fn forget(&mut self, id: u64) {
+        if let Some(e) = self.entries.remove(&id) {
+            self.keys.remove(&key_of(&e.track));
+        }
+    }
+
+    /// Make records durable, then apply them.
+    fn commit(&mut self, records: Vec<Record>) -> Result<()> {
+        self.journal.append(&records)?;
+        for r in records {
+            self.apply(r);
+        }
+        Ok(())
+    }
+
+    /// Rewrite the journal to the live state when it has grown well past it.
+    fn maybe_compact(&mut self) -> Result<()> {
+        if self.journal.lines <= 2 * self.entries.len() + COMPACT_SLACK_LINES {
+            return Ok(());
+        }
+        let mut records = Vec::with_capacity(self.entries.len());
+        for e in self.entries.values() {
+            records.push(Record::Push {
+                id: e.id,
+                track: e.track.clone(),
+                queued_at: e.queued_at,
+                attempts: e.attempts,
+                last_error: e.last_error.clone(),
+            });
+            if let EntryState::Rejected {
+                ignored_code,
+                api_code,
+                reason,
+            } = &e.state
+            {
+                records.push(Record::Reject {
+                    id: e.id,
+                    ignored_code: *ignored_code,
+                    api_code: *api_code,
+                    reason: reason.clone(),
+                });
+            }
+        }
+        self.journal.rewrite(&records, self.damaged_copy_pending)?;
+        self.damaged_copy_pending = false;
+        Ok(())
+    }
+
+    /// The oldest pending plays not in `skip`, at most `max`.
+    fn next_batch(&self, max: usize, skip: &HashSet<u64>) -> Vec<(u64, Track)> {
+        self.entries
+            .values()
+            .filter(|e| e.state == EntryState::Pending && !skip.contains(&e.id))
+            .take(max)
+            .map(|e| (e.id, e.track.clone()))
+            .collect()
+    }
+}
+
+/// A durable queue of plays waiting to be scrobbled. `Send + Sync`: push from the playback
+/// thread while another thread flushes.
+pub struct Queue {
+    state: Mutex<State>,
+    /// Held for the whole of a flush, so flushes do not interleave.
+    flushing: Mutex<()>,
+}
+
+fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+impl Queue {
+    /// Open (creating if needed) the queue stored at `path`. Only one `Queue` may have a
+    /// path open at a time, across processes: a second open fails with [`Status::Io`].
+    /// A damaged file opens with every intact play; see [`Queue::damage`].
+    pub fn open(path: &Path) -> Result<Queue> {
+        if path.as_os_str().is_empty() {
+            return Err(Error::invalid("queue path is empty"));
+        }
+        let (journal, parsed) = Journal::open(path)?;
+        let damage = Damage {
+            damaged_lines: parsed.damaged_lines,
+            torn_tail: parsed.torn_tail,
+        };
+        let mut state = State {
+            journal,
+            entries: BTreeMap::new(),
+            keys: HashMap::new(),
+            next_id: 1,
+            damaged_copy_pending: !damage.damaged_lines.is_empty(),
+            damage,
+            failed_flushes_in_a_row: 0,
+        };
+        for record in parsed.records {
+            state.apply(record);
+        }
+        state.maybe_compact()?;
+        Ok(Queue {
+            state: Mutex::new(state),
+            flushing: Mutex::new(()),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queue a play durably. Returns `false` when the same (artist, track, timestamp) is
+    /// already queued (it is not added twice). When this returns `Ok`, the play survives a
+    /// crash or power loss.
+    pub fn push(&self, track: &Track) -> Result<bool> {
+        track.validate(true)?;
+        let mut state = self.lock();
+        if state.keys.contains_key(&key_of(track)) {
+            return Ok(false);
+        }
+        let id = state.next_id;
+        state.commit(vec![Record::Push {
+            id,
+            track: track.clone(),
+            queued_at: now_unix(),
+            attempts: 0,
+            last_error: None,
+        }])?;
+        Ok(true)
+    }
+
+    /// Plays waiting to be sent.
+    pub fn len(&self) -> usize {
+        self.lock()
+            .entries
+            .values()
+            .filter(|e| e.state == EntryState::Pending)
+            .count()
+    }
+
+    /// Whether no play is waiting to be sent.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every play in the queue (pending and rejected), oldest first.
+    pub fn entries(&self) -> Vec<Entry> {
+        self.lock().entries.values().cloned().collect()
+    }
+
+    /// What was damaged in the file when it was opened.
+    pub fn damage(&self) -> Damage {
+        self.lock().damage.clone()
+    }
+
+    /// Remove a play (pending or rejected) for good. Unknown ids are an error.
+    pub fn remove(&self, id: u64) -> Result<()> {
+        let mut state = self.lock();
+        if !state.entries.contains_key(&id) {
+            return Err(Error::invalid(format!("no queued play has id {id}")));
+        }
+        state.commit(vec![Record::Remove { id }])
+    }
+
+    /// Move a rejected play back to pending, to be sent by the next flush.
+    pub fn retry(&self, id: u64) -> Result<()> {
+        let mut state = self.lock();
+        match state.entries.get(&id) {
+            None => Err(Error::invalid(format!("no queued play has id {id}"))),
+            Some(e) if e.state == EntryState::Pending => Ok(()),
+            Some(_) => state.commit(vec![Record::Retry { id }]),
+        }
+    }
+
+    /// Send pending plays, oldest first, in batches of `client.max_batch()`, by the rules in
+    /// the module documentation. Blocks while it talks to the server; pushes from other
+    /// threads proceed meanwhile.
+    pub fn flush(&self, client: &Client) -> FlushOutcome {
+        let _one_at_a_time = self.flushing.lock().unwrap_or_else(|p| p.into_inner());
+        let mut outcome = FlushOutcome::default();
+        if let Err(e) = self.flush_inner(client, &mut outcome) {
+            let mut state = self.lock();
+            let streak = state.failed_flushes_in_a_row;
+            state.failed_flushes_in_a_row = streak.saturating_add(1);
+            let e = if e.is_retryable() && e.retry_after_ms() == 0 {
+                let wait = ratelimit::backoff(FLUSH_RETRY_BASE, streak, FLUSH_RETRY_MAX);
+                e.with_retry_after_ms(ratelimit::millis_u32(wait))
+            } else {
+                e
+            };
+            outcome.error = Some(e);
+        } else {
+            self.lock().failed_flushes_in_a_row = 0;
+        }
+        if let Err(e) = self.lock().maybe_compact() {
+            outcome.error.get_or_insert(e);
+        }
+        outcome
+    }
+
+    fn flush_inner(&self, client: &Client, outcome: &mut FlushOutcome) -> Result<()> {
+        self.reject_too_old(outcome)?;
+        let max_batch = client.max_batch();
+        // Batches split by bisection wait here, ahead of fresh ones.
+        let mut split: VecDeque<Vec<(u64, Track)>> = VecDeque::new();
+        // Plays that failed alone with error 6 or 13, and that error.
+        let mut suspects: Vec<(u64, Error)> = Vec::new();
+        let mut set_aside: HashSet<u64> = HashSet::new();
+        let mut server_accepted_any = false;
+        loop {
+            let batch = match split.pop_front() {
+                Some(b) => b,
+                None => self.lock().next_batch(max_batch, &set_aside),
+            };
+            if batch.is_empty() {
+                break;
+            }
+            let refs: Vec<&Track> = batch.iter().map(|(_, t)| t).collect();
+            match client.scrobble_batch(&refs) {
+                Ok(verdicts) => {
+                    let daily_limit = self.apply_verdicts(&batch, &verdicts, outcome)?;
+                    server_accepted_any |= verdicts.iter().any(|v| v.code == 0);
+                    if daily_limit {
+                        return Err(Error::new(
+                            Status::Api,
+                            "the account's daily scrobble limit is reached; plays are kept for later",
+                        )
+                        .with_retry_after_ms(ratelimit::millis_u32(until_next_utc_day())));
+                    }
+                }
+                Err(e) if matches!(e.api_code(), 6 | 13) => {
+                    if batch.len() > 1 {
+                        let mut first = batch;
+                        let second = first.split_off(first.len() / 2);
+                        split.push_front(second);
+                        split.push_front(first);
+                    } else {
+                        let (id, _) = &batch[0];
+                        set_aside.insert(*id);
+                        suspects.push((*id, e));
+                    }
+                }
+                Err(e) => {
+                    let ids = batch.iter().map(|(id, _)| *id).collect();
+                    self.lock().commit(vec![Record::Fail {
+                        ids,
+                        error: e.message().to_string(),
+                    }])?;
+                    return Err(e);
+                }
+            }
+        }
+        if suspects.is_empty() {
+            return Ok(());
+        }
+        if !server_accepted_any {
+            let (_, first_error) = suspects.swap_remove(0);
+            return Err(first_error.prefixed(
+                "the server refused every play sent and accepted none, so none was rejected: ",
+            ));
+        }
+        let records: Vec<Record> = suspects
+            .iter()
+            .map(|(id, e)| Record::Reject {
+                id: *id,
+                ignored_code: 0,
+                api_code: e.api_code(),
+                reason: format!(
+                    "refused by the server (error {}): {}",
+                    e.api_code(),
+                    e.message()
+                ),
+            })
+            .collect();
+        outcome.rejected += records.len();
+        self.lock().commit(records)
+    }
+
+    /// Reject every pending play older than 14 days, with a reason; never re-stamp it.
+    fn reject_too_old(&self, outcome: &mut FlushOutcome) -> Result<()> {
+        let cutoff = now_unix() - MAX_PLAY_AGE_SECS;
+        let mut state = self.lock();
+        let records: Vec<Record> = state
+            .entries
+            .values()
+            .filter(|e| e.state == EntryState::Pending && e.track.timestamp < cutoff)
+            .map(|e| Record::Reject {
+                id: e.id,
+                ignored_code: 3,
+                api_code: 0,
+                reason: "played more than 14 days ago: Last.fm refuses such plays, and liblfm never re-stamps them".into(),
+            })
+            .collect();
+        outcome.rejected += records.len();
+        state.commit(records)
+    }
+
+    /// Record the server's verdicts on a batch. Returns whether any play hit the daily limit.
+    fn apply_verdicts(
+        &self,
+        batch: &[(u64, Track)],
+        verdicts: &[crate::scrobble::Verdict],
+        outcome: &mut FlushOutcome,
+    ) -> Result<bool> {
+        let mut done = Vec::new();
+        let mut records = Vec::new();
+        let mut daily_limit = false;
+        for ((id, _), v) in batch.iter().zip(verdicts) {
+            match v.code {
+                0 => done.push(*id),
+                5 => daily_limit = true,
+                code => records.push(Record::Reject {
+                    id: *id,
+                    ignored_code: code,
+                    api_code: 0,
+                    reason: v.message.clone(),
+                }),
+            }
+        }
+        outcome.sent += done.len();
+        outcome.rejected += records.len();
+        if !done.is_empty() {
+            records.insert(0, Record::Done { ids: done });
+        }
+        self.lock().commit(records)?;
+        Ok(daily_limit)
+    }
+}
+
+/// Time until the next midnight UTC, when Last.fm's daily limit resets.
+fn until_next_utc_day() -> Duration {
+    let secs_today = now_unix().rem_euclid(86_400);
+    Duration::from_secs(u64::try_from(86_400 - secs_today).unwrap_or(86_400))
+}

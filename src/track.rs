@@ -1,0 +1,133 @@
+//! A played track, the request parameters it becomes, and the scrobble eligibility rule.
+
+use crate::error::{Error, Result};
+
+/// Seconds in 14 days: plays older than this are refused by Last.fm and by the queue.
+pub const MAX_PLAY_AGE_SECS: i64 = 14 * 24 * 3600;
+
+/// One played (or playing) track. Optional text fields are `None` when unknown; a `Some("")`
+/// is treated as unknown too, because an empty field must not be sent.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Track {
+    /// Artist name (required).
+    pub artist: String,
+    /// Track title (required).
+    pub track: String,
+    /// Album title.
+    pub album: Option<String>,
+    /// Album artist, when it differs from the artist.
+    pub album_artist: Option<String>,
+    /// MusicBrainz track id.
+    pub mbid: Option<String>,
+    /// When playback started, UTC Unix seconds (scrobbles only).
+    pub timestamp: i64,
+    /// Length in seconds, 0 when unknown.
+    pub duration_secs: u32,
+    /// Position on the album, 0 when unknown.
+    pub track_number: u32,
+}
+
+impl Track {
+    /// Check the fields a request needs. `for_scrobble` also requires a timestamp.
+    pub fn validate(&self, for_scrobble: bool) -> Result<()> {
+        if self.artist.trim().is_empty() {
+            return Err(Error::invalid("track has no artist"));
+        }
+        if self.track.trim().is_empty() {
+            return Err(Error::invalid("track has no title"));
+        }
+        if for_scrobble && self.timestamp <= 0 {
+            return Err(Error::invalid(
+                "a scrobble needs the UTC Unix time its playback started",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Append this track's parameters: plain names (`artist`) when `index` is `None`,
+    /// array names (`artist[3]`) otherwise. Only fields that are set are sent.
+    pub fn push_params(
+        &self,
+        index: Option<usize>,
+        with_timestamp: bool,
+        out: &mut Vec<(String, String)>,
+    ) {
+        let name = |base: &str| match index {
+            Some(i) => format!("{base}[{i}]"),
+            None => base.to_string(),
+        };
+        out.push((name("artist"), self.artist.clone()));
+        out.push((name("track"), self.track.clone()));
+        if with_timestamp {
+            out.push((name("timestamp"), self.timestamp.to_string()));
+        }
+        for (base, value) in [
+            ("album", &self.album),
+            ("albumArtist", &self.album_artist),
+            ("mbid", &self.mbid),
+        ] {
+            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                out.push((name(base), v.to_string()));
+            }
+        }
+        if self.duration_secs > 0 {
+            out.push((name("duration"), self.duration_secs.to_string()));
+        }
+        if self.track_number > 0 {
+            out.push((name("trackNumber"), self.track_number.to_string()));
+        }
+    }
+}
+
+/// Last.fm's rule: scrobble a track longer than 30 s once it has played for half its length
+/// or for 4 minutes, whichever comes first. With an unknown length (0) a track is eligible
+/// after 4 minutes of play, since it is then certainly longer than 30 s.
+pub fn scrobble_eligible(duration_secs: u32, played_secs: u32) -> bool {
+    if duration_secs == 0 {
+        return played_secs >= 240;
+    }
+    duration_secs > 30
+        && (u64::from(played_secs) * 2 >= u64::from(duration_secs) || played_secs >= 240)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eligibility() {
+        assert!(!scrobble_eligible(30, 30)); // not longer than 30 s
+        assert!(scrobble_eligible(31, 16));
+        assert!(!scrobble_eligible(31, 15));
+        assert!(scrobble_eligible(200, 100));
+        assert!(!scrobble_eligible(200, 99));
+        assert!(scrobble_eligible(3600, 240)); // 4 minutes beat half an hour
+        assert!(!scrobble_eligible(3600, 239));
+        assert!(scrobble_eligible(0, 240));
+        assert!(!scrobble_eligible(0, 239));
+        assert!(scrobble_eligible(u32::MAX, u32::MAX));
+    }
+
+    #[test]
+    fn params_skip_unset_fields() {
+        let t = Track {
+            artist: "A".into(),
+            track: "T".into(),
+            album: Some(String::new()),
+            timestamp: 5,
+            duration_secs: 200,
+            ..Track::default()
+        };
+        let mut out = Vec::new();
+        t.push_params(Some(3), true, &mut out);
+        let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            ["artist[3]", "track[3]", "timestamp[3]", "duration[3]"]
+        );
+        out.clear();
+        t.push_params(None, false, &mut out);
+        let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["artist", "track", "duration"]);
+    }
+}
