@@ -4,47 +4,22 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use support::{build_library, MockEnv};
+use support::MockEnv;
 
-const C_FLAGS: &[&str] = &["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g"];
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Compile one C (or C++) source against the shared library; return the executable.
-fn compile(source: &str, compiler: &str, flags: &[&str]) -> PathBuf {
-    let lib = build_library();
-    let out_dir = lib.dir.join("c-tests");
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let stem = Path::new(source).file_stem().unwrap().to_str().unwrap();
-    let exe = out_dir.join(stem);
-    let status = Command::new(compiler)
-        .args(flags)
-        .arg("-I")
-        .arg(root().join("include"))
-        .arg("-I")
-        .arg(root().join("tests/c"))
-        .arg(root().join(source))
-        .arg("-o")
-        .arg(&exe)
-        .arg("-L")
-        .arg(&lib.dir)
-        .arg(format!("-Wl,-rpath,{}", lib.dir.display()))
-        .args(["-llfm", "-lpthread"])
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run {compiler}: {e}"));
-    assert!(status.success(), "{compiler} failed on {source}");
-    exe
-}
+use support::{compile, C_FLAGS};
 
 /// Run a compiled program with the mock's environment; assert it exits 0; return stdout.
 fn run(exe: &Path, env: &MockEnv) -> String {
+    run_with(exe, env, &[])
+}
+
+fn run_with(exe: &Path, env: &MockEnv, extra: &[(&str, &str)]) -> String {
     let output = Command::new(exe)
         .envs(env.vars())
+        .envs(extra.iter().copied())
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()));
     let stdout = String::from_utf8_lossy(&output.stdout).to_string();
@@ -64,6 +39,18 @@ fn run(exe: &Path, env: &MockEnv) -> String {
 fn c_api_suite_passes_against_the_mock() {
     let env = MockEnv::start();
     let out = run(&compile("tests/c/test_api.c", "cc", C_FLAGS), &env);
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn c_scrobble_and_queue_suite_passes_against_the_mock() {
+    let env = MockEnv::start();
+    let dir = support::fresh_dir("c-scrobble");
+    let out = run_with(
+        &compile("tests/c/test_scrobble.c", "cc", C_FLAGS),
+        &env,
+        &[("LFM_TEST_DIR", dir.to_str().unwrap())],
+    );
     assert!(out.contains(" passed, 0 failed"), "{out}");
 }
 

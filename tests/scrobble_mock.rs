@@ -42,10 +42,7 @@ fn session_client(env: &MockEnv) -> Client {
 }
 
 fn temp_queue_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lfm-queue-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("queue.lfmq")
+    support::fresh_dir(name).join("queue.lfmq")
 }
 
 fn scrobble_requests(env: &MockEnv) -> u64 {

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -50,6 +50,14 @@ pub fn build_library() -> &'static Library {
     })
 }
 
+/// A new empty directory under the system temp dir, unique to this process and `name`.
+pub fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lfm-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a temp dir");
+    dir
+}
+
 /// A running mock server and the environment that points a C program at it.
 pub struct MockEnv {
     pub server: MockServer,
@@ -81,4 +89,35 @@ impl MockEnv {
             ("LFM_PASSWORD".into(), lfm_mock::MOCK_PASSWORD.into()),
         ]
     }
+}
+
+/// Strict C flags every C program of the project must compile with.
+pub const C_FLAGS: &[&str] = &["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g"];
+
+/// Compile one C (or C++) source of the repository against the shared library; return the
+/// executable's path.
+pub fn compile(source: &str, compiler: &str, flags: &[&str]) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = build_library();
+    let out_dir = lib.dir.join("c-tests");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let stem = Path::new(source).file_stem().unwrap().to_str().unwrap();
+    let exe = out_dir.join(stem);
+    let status = Command::new(compiler)
+        .args(flags)
+        .arg("-I")
+        .arg(root.join("include"))
+        .arg("-I")
+        .arg(root.join("tests/c"))
+        .arg(root.join(source))
+        .arg("-o")
+        .arg(&exe)
+        .arg("-L")
+        .arg(&lib.dir)
+        .arg(format!("-Wl,-rpath,{}", lib.dir.display()))
+        .args(["-llfm", "-lpthread"])
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run {compiler}: {e}"));
+    assert!(status.success(), "{compiler} failed on {source}");
+    exe
 }

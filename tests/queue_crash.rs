@@ -1,0 +1,139 @@
+//! Kill a C program that pushes and flushes with SIGKILL at random points, hundreds of
+//! times, then prove that every play whose push returned LFM_OK arrived at the server
+//! exactly once, and that nothing arrived that was never pushed.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use support::{compile, fresh_dir, MockEnv, C_FLAGS};
+
+/// Bounds: at most this many kills, and no new round after this long.
+const MAX_ROUNDS: usize = 300;
+const TIME_BUDGET: Duration = Duration::from_secs(40);
+
+/// A small deterministic generator (the seed is printed, so a failure can be replayed).
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below
+    }
+}
+
+#[test]
+fn sigkill_at_random_points_loses_and_duplicates_nothing() {
+    let env = MockEnv::start();
+    let exe = compile("tests/c/queue_crash.c", "cc", C_FLAGS);
+    let dir = fresh_dir("crash");
+    let session = env.server.create_session();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let base_time = (now - 6 * 3600).to_string();
+    let mut vars = env.vars();
+    vars.push((
+        "LFM_QUEUE_PATH".into(),
+        dir.join("q.lfmq").display().to_string(),
+    ));
+    vars.push(("LFM_SESSION_KEY".into(), session));
+    vars.push(("LFM_CRASH_BASE_TIME".into(), base_time));
+
+    let seed = std::env::var("LFM_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(now);
+    println!("seed {seed} (replay with LFM_CRASH_SEED={seed})");
+    let mut rng = Lcg(seed);
+    let mut tried = BTreeSet::new();
+    let mut acked = BTreeSet::new();
+    let mut next_index = 0u64;
+    let started = Instant::now();
+    let mut rounds = 0;
+    while rounds < MAX_ROUNDS && started.elapsed() < TIME_BUDGET {
+        rounds += 1;
+        let mut child = Command::new(&exe)
+            .arg(next_index.to_string())
+            .envs(vars.iter().cloned())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn queue_crash");
+        std::thread::sleep(Duration::from_millis(5 + rng.next(60)));
+        child.kill().expect("SIGKILL"); // Child::kill sends SIGKILL on Unix
+        child.wait().unwrap();
+        let mut out = String::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        for line in out.lines() {
+            match line.split_once(' ') {
+                Some(("try", n)) => {
+                    let n: u64 = n.parse().unwrap();
+                    tried.insert(n);
+                    next_index = next_index.max(n + 1);
+                }
+                Some(("ok", n)) => {
+                    acked.insert(n.parse::<u64>().unwrap());
+                }
+                _ => {}
+            }
+        }
+    }
+    // Let the last process's plays through: a clean run that drains the queue.
+    let drain = Command::new(&exe)
+        .arg("drain")
+        .envs(vars.iter().cloned())
+        .output()
+        .unwrap();
+    assert!(
+        drain.status.success(),
+        "drain failed: {}",
+        String::from_utf8_lossy(&drain.stderr)
+    );
+
+    let stored: Vec<u64> = env
+        .server
+        .scrobbles()
+        .iter()
+        .filter_map(|s| {
+            s.track
+                .strip_prefix("Crash play ")
+                .map(|n| n.parse().unwrap())
+        })
+        .collect();
+    let stored_set: BTreeSet<u64> = stored.iter().copied().collect();
+    println!(
+        "{rounds} kills in {:.1} s: {} pushes attempted, {} acknowledged, {} stored, {} scrobble requests",
+        started.elapsed().as_secs_f64(),
+        tried.len(),
+        acked.len(),
+        stored_set.len(),
+        env.server.stats().by_method.get("track.scrobble").copied().unwrap_or(0)
+    );
+    assert!(rounds >= 100, "only {rounds} rounds ran");
+    assert!(
+        acked.len() >= 100,
+        "only {} plays were acknowledged",
+        acked.len()
+    );
+    // The mock stores each play once however often it is sent; the stored list has no repeats.
+    assert_eq!(stored.len(), stored_set.len());
+    let lost: Vec<_> = acked.difference(&stored_set).collect();
+    assert!(lost.is_empty(), "acknowledged plays lost: {lost:?}");
+    let invented: Vec<_> = stored_set.difference(&tried).collect();
+    assert!(
+        invented.is_empty(),
+        "plays stored that were never pushed: {invented:?}"
+    );
+}
