@@ -23,7 +23,7 @@ lint:
 
 ## Regenerate include/lfm.h from the sources (commit the result).
 header:
-	LFM_BLESS=1 $(CARGO) test -p lfm --test header
+	LFM_BLESS=1 $(CARGO) test -p lfm --test header committed_header_matches_cbindgen
 
 clean:
 	$(CARGO) clean

@@ -27,21 +27,6 @@
 #include <stdint.h>
 
 /**
- * Last.fm's terms: at most 5 requests per second per client, averaged.
- */
-#define DEFAULT_REQUESTS_PER_SECOND 5
-
-/**
- * Last.fm's limit on tracks per `track.scrobble` request.
- */
-#define MAX_BATCH 50
-
-/**
- * Seconds in 14 days: plays older than this are refused by Last.fm and by the queue.
- */
-#define MAX_PLAY_AGE_SECS ((14 * 24) * 3600)
-
-/**
  * Major version of the header; equals the first number of lfm_version().
  */
 #define LFM_VERSION_MAJOR 0
@@ -220,18 +205,6 @@ typedef struct lfm_queue_entry {
    */
   const char *last_error;
 } lfm_queue_entry;
-
-
-
-
-
-
-
-
-
-
-
-
 
 /**
  * Success.

@@ -6,17 +6,28 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
+/// cbindgen:ignore
 pub mod client;
+/// cbindgen:ignore
 pub mod encode;
+/// cbindgen:ignore
 pub mod error;
+/// cbindgen:ignore
 pub mod queue;
+/// cbindgen:ignore
 pub mod ratelimit;
+/// cbindgen:ignore
 pub mod reply;
+/// cbindgen:ignore
 pub mod scrobble;
+/// cbindgen:ignore
 pub mod sign;
+/// cbindgen:ignore
 pub mod track;
+/// cbindgen:ignore
 pub mod transport;
 
+// Only the C layer feeds include/lfm.h; the core modules above are marked cbindgen:ignore.
 pub mod ffi;
 
 pub use client::{CallFlags, Client, Session};
@@ -26,4 +37,6 @@ pub use scrobble::{ScrobbleResult, Verdict};
 pub use track::Track;
 
 /// The library's version, as in Cargo.toml.
+///
+/// cbindgen:ignore
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
