@@ -42,6 +42,26 @@
 #define LFM_VERSION_PATCH 0
 
 /**
+ * Last.fm: https://ws.audioscrobbler.com/2.0/ and https://www.last.fm/api/auth/ (the default).
+ */
+#define LFM_SERVICE_LASTFM 0
+
+/**
+ * Libre.fm: https://libre.fm/2.0/ and https://libre.fm/api/auth/ (accepts any API key).
+ */
+#define LFM_SERVICE_LIBREFM 1
+
+/**
+ * Trust the Mozilla roots compiled into the library (the default).
+ */
+#define LFM_ROOTS_BUNDLED 0
+
+/**
+ * Trust the operating system's certificate store.
+ */
+#define LFM_ROOTS_SYSTEM 1
+
+/**
  * Add `api_sig` to the request.
  */
 #define LFM_CALL_SIGNED 1
@@ -60,6 +80,26 @@
  * All three: what every write method needs.
  */
 #define LFM_CALL_WRITE 7
+
+/**
+ * Errors: a call failed and retrying will not help.
+ */
+#define LFM_LOG_ERROR 1
+
+/**
+ * Warnings: a call failed and may succeed later.
+ */
+#define LFM_LOG_WARN 2
+
+/**
+ * Information: sessions established, queue flush summaries.
+ */
+#define LFM_LOG_INFO 3
+
+/**
+ * Debugging: every request with its parameters (secrets redacted), HTTP status, duration.
+ */
+#define LFM_LOG_DEBUG 4
 
 /**
  * A Last.fm API client: credentials, settings, a session key, and a pool of kept-alive
@@ -122,6 +162,14 @@ typedef struct lfm_param {
    */
   const char *value;
 } lfm_param;
+
+/**
+ * A log callback. `message` is NUL-terminated UTF-8, valid only during the call; copy it
+ * to keep it. `level` is one of LFM_LOG_*. It is invoked on whichever thread makes the call
+ * that logs, possibly several at once: it must be thread-safe, must not block for long,
+ * and must not call back into the same client's setters.
+ */
+typedef void (*lfm_log_fn)(void *user_data, int32_t level, const char *message);
 
 /**
  * A played (or playing) track. Plain data: the strings are borrowed for the duration of
@@ -288,6 +336,102 @@ const char *lfm_status_str(lfm_status status);
 void lfm_string_free(char *s);
 
 /**
+ * Ask for a request token (auth.getToken, signed): the first step of the desktop login.
+ *
+ * `out_token` (required) receives the token (valid 60 minutes, single use); free it with
+ * lfm_string_free(). Then have the user open lfm_auth_url(client, token, NULL) and poll
+ * lfm_get_session(). Thread-safe; blocks for at most the timeout.
+ */
+lfm_status lfm_get_token(struct lfm_client *client, char **out_token, struct lfm_error **out_err);
+
+/**
+ * The page the user opens to approve this application: `<auth url>?api_key=KEY` plus
+ * `&token=TOKEN` (desktop flow) and `&cb=CALLBACK` (web flow: the server redirects the
+ * browser to CALLBACK?token=...), every value percent-encoded.
+ *
+ * `token`: NULL for the web flow. `callback_url`: NULL for none; else an absolute http(s)
+ * URL. `out_url` (required) receives the URL; free it with lfm_string_free(). No I/O.
+ */
+lfm_status lfm_auth_url(const struct lfm_client *client,
+                        const char *token,
+                        const char *callback_url,
+                        char **out_url,
+                        struct lfm_error **out_err);
+
+/**
+ * Exchange an approved token for a session (auth.getSession, signed) and store the key in
+ * the client, as lfm_get_mobile_session() does.
+ *
+ * While the user has not approved the token this fails with LFM_ERR_API and API code 14
+ * (not retryable, but pending: call again later); an expired or already used token gives
+ * 15, a bad one 4. Poll no faster than every 5 seconds, for at most the token's 60 minutes;
+ * each poll is one request under the client's rate limit:
+ *
+ * ```c
+ * for (;;) {
+ *     lfm_status s = lfm_get_session(client, token, &key, &name, &err);
+ *     if (s == LFM_OK) break;                                        // logged in
+ *     if (s != LFM_ERR_API || lfm_error_api_code(err) != 14) break;  // show err, stop
+ *     lfm_error_free(err); err = NULL;                               // 14: still pending
+ *     sleep(5);
+ * }
+ * ```
+ *
+ * `out_session_key` and `out_name` are optional; free them with lfm_string_free(). A
+ * server that sends no name gives "". Thread-safe; blocks for at most the timeout.
+ */
+lfm_status lfm_get_session(struct lfm_client *client,
+                           const char *token,
+                           char **out_session_key,
+                           char **out_name,
+                           struct lfm_error **out_err);
+
+/**
+ * Set the authorisation page used by lfm_auth_url() (an absolute http(s) URL), for servers
+ * other than the built-in services. Thread-safe; no I/O.
+ */
+lfm_status lfm_client_set_auth_url(struct lfm_client *client,
+                                   const char *url,
+                                   struct lfm_error **out_err);
+
+/**
+ * Point the client at a built-in service, LFM_SERVICE_LASTFM or LFM_SERVICE_LIBREFM: sets
+ * both the API root and the authorisation page. Any other server: lfm_client_set_base_url()
+ * and lfm_client_set_auth_url(). Thread-safe; no I/O.
+ */
+lfm_status lfm_client_set_service(struct lfm_client *client,
+                                  int32_t service,
+                                  struct lfm_error **out_err);
+
+/**
+ * Send every request through a proxy: `http://host:port` (HTTP CONNECT) or
+ * `socks5://host:port` (also `socks5h://`, `socks4://`, and `user:pass@` in the URL);
+ * NULL connects directly. A proxy that cannot be reached makes calls fail with
+ * LFM_ERR_NETWORK. Thread-safe; takes effect for calls that start afterwards.
+ */
+lfm_status lfm_client_set_proxy(struct lfm_client *client,
+                                const char *proxy_url,
+                                struct lfm_error **out_err);
+
+/**
+ * Choose the trusted roots: LFM_ROOTS_BUNDLED (the Mozilla roots compiled in, the default)
+ * or LFM_ROOTS_SYSTEM (the operating system's store, read once per process; LFM_ERR_IO if it
+ * has none). A CA added with lfm_client_set_ca_file() is trusted in addition. Thread-safe.
+ */
+lfm_status lfm_client_set_root_store(struct lfm_client *client,
+                                     int32_t store,
+                                     struct lfm_error **out_err);
+
+/**
+ * Bound the connection phase (TCP, proxy and TLS handshakes) in milliseconds (> 0), within
+ * the overall timeout of lfm_client_set_timeout_ms(). Default: the smaller of the overall
+ * timeout and 10 s. Thread-safe; no I/O.
+ */
+lfm_status lfm_client_set_connect_timeout_ms(struct lfm_client *client,
+                                             uint32_t timeout_ms,
+                                             struct lfm_error **out_err);
+
+/**
  * Create a client for the application identified by `api_key` and `api_secret` (copied).
  *
  * Defaults: base URL https://ws.audioscrobbler.com/2.0/, timeout 30 s, user agent
@@ -443,6 +587,25 @@ void lfm_error_free(struct lfm_error *err);
  * flushes, or the time until the daily scrobble limit resets. 0 for NULL.
  */
 uint32_t lfm_error_retry_after_ms(const struct lfm_error *err);
+
+/**
+ * Send the client's log lines at `max_level` (LFM_LOG_ERROR..LFM_LOG_DEBUG) or more severe
+ * to `log`, with `user_data` passed back unchanged; a NULL `log` turns logging off.
+ *
+ * DEBUG logs every request (HTTP method, URL, parameters, HTTP status, duration, time spent
+ * waiting for the rate limit); WARN and ERROR log failures (retryable or not); INFO logs
+ * sessions established and queue flush summaries. The values of `password`, `sk`, `token`,
+ * `api_sig` and `api_key`, and the secret, never appear in a line. With no logger set,
+ * nothing is formatted.
+ *
+ * `user_data` must stay valid until another logger (or NULL) is set on this client and the
+ * calls that started before have returned, or until the client is freed. Thread-safe.
+ */
+lfm_status lfm_client_set_logger(struct lfm_client *client,
+                                 lfm_log_fn log,
+                                 int32_t max_level,
+                                 void *user_data,
+                                 struct lfm_error **out_err);
 
 /**
  * Open (creating if needed) the queue stored at `path` (its directory must exist; the

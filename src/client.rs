@@ -5,21 +5,19 @@ use std::fmt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use ureq::Agent;
 
+use crate::auth::Service;
 use crate::encode::form_encode;
 use crate::error::{Error, Result, Status};
+use crate::log::{self, Level, Logger};
 use crate::ratelimit::{self, RateLimiter};
 use crate::reply;
 use crate::scrobble::MAX_BATCH;
 use crate::sign;
-use crate::transport::{self, ExtraRoots, RequestOptions};
-
-/// Last.fm's API root.
-pub const DEFAULT_BASE_URL: &str = "https://ws.audioscrobbler.com/2.0/";
+use crate::transport::{self, PoolSettings, RequestOptions, RootStore};
 
 /// First suggested wait after a rate-limit error when the server names none.
 const RATE_LIMIT_BASE_WAIT: Duration = Duration::from_secs(30);
@@ -66,35 +64,21 @@ impl std::ops::BitOr for CallFlags {
     }
 }
 
-/// A session: the key for signed calls and the account's canonical name.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Session {
-    /// The session key (a secret).
-    pub key: String,
-    /// The account's canonical user name.
-    pub name: String,
-}
-
-impl fmt::Debug for Session {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Session")
-            .field("key", &"<redacted>")
-            .field("name", &self.name)
-            .finish()
-    }
-}
-
 /// Everything a call reads, swapped as a whole by setters so that a call sees one
 /// consistent snapshot and a setter affects only calls that start after it returns.
 #[derive(Clone)]
-struct Settings {
-    base_url: String,
-    allow_insecure_http: bool,
-    session_key: Option<String>,
+pub(crate) struct Settings {
+    pub(crate) base_url: String,
+    pub(crate) auth_url: String,
+    pub(crate) allow_insecure_http: bool,
+    pub(crate) session_key: Option<String>,
     request: RequestOptions,
-    extra_roots: ExtraRoots,
+    pool: PoolSettings,
+    /// Bumped by every setter that changes `pool`, so the pool is rebuilt exactly then.
+    pool_generation: u64,
     agent: Agent,
     max_batch: usize,
+    logger: Option<Logger>,
 }
 
 /// A Last.fm API client. `Send + Sync`: share it between threads freely; connections are
@@ -112,17 +96,20 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.snapshot();
         f.debug_struct("Client")
-            .field("api_key", &"<redacted>")
-            .field("api_secret", &"<redacted>")
+            .field("api_key", &log::REDACTED)
+            .field("api_secret", &log::REDACTED)
             .field("base_url", &s.base_url)
+            .field("auth_url", &s.auth_url)
             .field("has_session", &s.session_key.is_some())
             .field("timeout", &s.request.timeout)
+            .field("proxy", &s.pool.proxy.is_some())
             .finish()
     }
 }
 
 impl Client {
-    /// A client for the application identified by `api_key` and `api_secret`.
+    /// A client for the application identified by `api_key` and `api_secret`, talking to
+    /// Last.fm until told otherwise. Does no I/O.
     pub fn new(api_key: &str, api_secret: &str) -> Result<Client> {
         if api_key.is_empty() {
             return Err(Error::invalid("api_key is empty"));
@@ -130,14 +117,19 @@ impl Client {
         if api_secret.is_empty() {
             return Err(Error::invalid("api_secret is empty"));
         }
+        let pool = PoolSettings::default();
+        let (base_url, auth_url) = Service::LastFm.urls();
         let settings = Settings {
-            base_url: DEFAULT_BASE_URL.to_string(),
+            base_url: base_url.to_string(),
+            auth_url: auth_url.to_string(),
             allow_insecure_http: false,
             session_key: None,
             request: RequestOptions::default(),
-            extra_roots: None,
-            agent: transport::build_agent(&None),
+            agent: transport::build_agent(&pool)?,
+            pool,
+            pool_generation: 0,
             max_batch: MAX_BATCH,
+            logger: None,
         };
         Ok(Client {
             api_key: api_key.to_string(),
@@ -148,22 +140,34 @@ impl Client {
         })
     }
 
-    fn snapshot(&self) -> Arc<Settings> {
+    pub(crate) fn snapshot(&self) -> Arc<Settings> {
         let guard = self.settings.read().unwrap_or_else(|p| p.into_inner());
         Arc::clone(&guard)
     }
 
+    pub(crate) fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
     /// Apply `change` to a copy of the settings and publish it. The connection pool is
-    /// rebuilt only when the trusted roots changed.
-    fn update(&self, change: impl FnOnce(&mut Settings) -> Result<()>) -> Result<()> {
+    /// rebuilt only when the change touched the pool settings.
+    pub(crate) fn update(&self, change: impl FnOnce(&mut Settings) -> Result<()>) -> Result<()> {
         let mut guard = self.settings.write().unwrap_or_else(|p| p.into_inner());
         let mut next = Settings::clone(&guard);
         change(&mut next)?;
-        if !same_roots(&guard.extra_roots, &next.extra_roots) {
-            next.agent = transport::build_agent(&next.extra_roots);
+        if next.pool_generation != guard.pool_generation {
+            next.agent = transport::build_agent(&next.pool)?;
         }
         *guard = Arc::new(next);
         Ok(())
+    }
+
+    fn update_pool(&self, change: impl FnOnce(&mut PoolSettings)) -> Result<()> {
+        self.update(|s| {
+            change(&mut s.pool);
+            s.pool_generation += 1;
+            Ok(())
+        })
     }
 
     /// The API root URL, used exactly as given (keep a trailing slash).
@@ -182,8 +186,12 @@ impl Client {
 
     /// Set (or with `None` clear) the session key used by [`CallFlags::SESSION`] calls.
     pub fn set_session_key(&self, key: Option<&str>) -> Result<()> {
-        if key == Some("") {
-            return Err(Error::invalid("session key is empty"));
+        if let Some(key) = key {
+            if key.is_empty() || key.chars().any(char::is_control) {
+                return Err(Error::invalid(
+                    "session key must be non-empty and free of control characters",
+                ));
+            }
         }
         self.update(|s| {
             s.session_key = key.map(str::to_string);
@@ -207,6 +215,17 @@ impl Client {
         })
     }
 
+    /// Bound on connecting (TCP, proxy, TLS), within the overall timeout. Must be > 0.
+    pub fn set_connect_timeout(&self, timeout: Duration) -> Result<()> {
+        if timeout.is_zero() {
+            return Err(Error::invalid("connect timeout must be greater than zero"));
+        }
+        self.update(|s| {
+            s.request.connect_timeout = Some(timeout);
+            Ok(())
+        })
+    }
+
     /// The `User-Agent` header sent with every request.
     pub fn set_user_agent(&self, user_agent: &str) -> Result<()> {
         if user_agent.is_empty() || user_agent.chars().any(char::is_control) {
@@ -220,13 +239,21 @@ impl Client {
         })
     }
 
-    /// Trust the certificates of a PEM file in addition to the bundled roots.
+    /// Trust the certificates of a PEM file in addition to the chosen root store.
     pub fn set_ca_file(&self, pem_path: &Path) -> Result<()> {
         let roots = transport::load_pem_roots(pem_path)?;
-        self.update(|s| {
-            s.extra_roots = Some(Arc::new(roots));
-            Ok(())
-        })
+        self.update_pool(|p| p.extra_roots = Some(Arc::new(roots)))
+    }
+
+    /// Choose the bundled Mozilla roots (default) or the operating system's store.
+    pub fn set_root_store(&self, store: RootStore) -> Result<()> {
+        self.update_pool(|p| p.root_store = store)
+    }
+
+    /// Send every request through a proxy (`http://` CONNECT or `socks5://`); `None`: direct.
+    pub fn set_proxy(&self, proxy_url: Option<&str>) -> Result<()> {
+        let proxy = proxy_url.map(transport::parse_proxy).transpose()?;
+        self.update_pool(|p| p.proxy = proxy)
     }
 
     /// Pace requests to at most `per_second` per second on average, across all threads
@@ -264,6 +291,24 @@ impl Client {
         })
     }
 
+    /// Send log lines at `logger`'s level or more severe to it; `None` turns logging off.
+    pub fn set_logger(&self, logger: Option<Logger>) -> Result<()> {
+        self.update(|s| {
+            s.logger = logger;
+            Ok(())
+        })
+    }
+
+    /// Log a line built by `message` if a logger wants `level` (nothing is formatted
+    /// otherwise). The line must already be free of secrets.
+    pub(crate) fn log(&self, level: Level, message: impl FnOnce() -> String) {
+        if let Some(logger) = &self.snapshot().logger {
+            if logger.enabled(level) {
+                logger.log(level, &message());
+            }
+        }
+    }
+
     /// Call any API method. The library adds `method`, `api_key`, `format=json`, and `sk`
     /// and `api_sig` as `flags` ask; passing any of those (or `callback`) yourself is an
     /// error. Returns the JSON body as received.
@@ -272,7 +317,7 @@ impl Client {
         self.call_with(&settings, method, params, flags)
     }
 
-    fn call_with(
+    pub(crate) fn call_with(
         &self,
         settings: &Settings,
         method: &str,
@@ -314,14 +359,18 @@ impl Client {
         }
         all.push(("format", "json"));
         let encoded = form_encode(all.iter().copied());
+        let post = flags.contains(CallFlags::POST);
+
+        let queued = Instant::now();
         self.limiter.acquire();
-        let reply = if flags.contains(CallFlags::POST) {
+        let started = Instant::now();
+        let sent = if post {
             transport::send(
                 &settings.agent,
                 &settings.base_url,
                 Some(&encoded),
                 &settings.request,
-            )?
+            )
         } else {
             let sep = if settings.base_url.contains('?') {
                 '&'
@@ -329,10 +378,42 @@ impl Client {
                 '?'
             };
             let url = format!("{}{sep}{encoded}", settings.base_url);
-            transport::send(&settings.agent, &url, None, &settings.request)?
+            transport::send(&settings.agent, &url, None, &settings.request)
         };
-        let result = reply::interpret(reply.status, reply.body, reply.retry_after_ms);
-        self.note_rate_limit(result)
+        let http_status = sent.as_ref().map_or(0, |r| r.status);
+        let result = sent
+            .and_then(|r| reply::interpret(r.status, r.body, r.retry_after_ms))
+            .map_err(|e| self.scrub_error(e, &all));
+        let result = self.note_rate_limit(result);
+
+        if let Some(logger) = &settings.logger {
+            log_request(
+                logger,
+                &settings.base_url,
+                post,
+                &all,
+                http_status,
+                queued,
+                started,
+                &result,
+            );
+        }
+        result
+    }
+
+    /// Remove every secret of this request from an error's text: a hostile or careless
+    /// server may echo parameters back in its message.
+    fn scrub_error(&self, err: Error, params: &[(&str, &str)]) -> Error {
+        let mut secrets: Vec<&str> = params
+            .iter()
+            .filter(|(name, _)| log::SECRET_PARAMS.contains(name))
+            .map(|(_, value)| *value)
+            .collect();
+        secrets.push(&self.api_secret);
+        match log::scrub(err.message(), &secrets) {
+            std::borrow::Cow::Borrowed(_) => err,
+            std::borrow::Cow::Owned(clean) => err.with_message(clean),
+        }
     }
 
     /// Track rate-limit errors in a row and suggest a growing, jittered wait after each.
@@ -354,73 +435,56 @@ impl Client {
             other => other,
         }
     }
+}
 
-    /// Log in with a user name (or e-mail) and password (`auth.getMobileSession`, a signed
-    /// POST). Refused with [`Status::Insecure`] over plain http unless allowed. On success the
-    /// session key is also stored in the client. The password is not kept.
-    pub fn get_mobile_session(&self, username: &str, password: &str) -> Result<Session> {
-        if username.is_empty() || password.is_empty() {
-            return Err(Error::invalid("username and password must not be empty"));
-        }
-        let settings = self.snapshot();
-        if !is_https(&settings.base_url) && !settings.allow_insecure_http {
-            return Err(Error::new(
-                Status::Insecure,
-                "refusing to send a password over plain http; use https or allow insecure http",
-            ));
-        }
-        let body = self.call_with(
-            &settings,
-            "auth.getMobileSession",
-            &[("username", username), ("password", password)],
-            CallFlags::SIGNED | CallFlags::POST,
-        )?;
-        let session = parse_session(&body, username)?;
-        self.set_session_key(Some(&session.key))?;
-        Ok(session)
+/// One DEBUG line per request, and a WARN (retryable) or ERROR line per failure.
+#[allow(clippy::too_many_arguments)]
+fn log_request(
+    logger: &Logger,
+    base_url: &str,
+    post: bool,
+    params: &[(&str, &str)],
+    http_status: u16,
+    queued: Instant,
+    started: Instant,
+    result: &Result<String>,
+) {
+    let method = params.first().map_or("", |(_, m)| m);
+    if logger.enabled(Level::Debug) {
+        let waited = started.duration_since(queued);
+        let paced = if waited >= Duration::from_millis(1) {
+            format!(", waited {} ms for the rate limit", waited.as_millis())
+        } else {
+            String::new()
+        };
+        logger.log(
+            Level::Debug,
+            &format!(
+                "{} {base_url} {} -> HTTP {http_status} in {} ms{paced}",
+                if post { "POST" } else { "GET" },
+                log::describe_params(params),
+                started.elapsed().as_millis(),
+            ),
+        );
+    }
+    if let Err(e) = result {
+        let level = if e.is_retryable() {
+            Level::Warn
+        } else {
+            Level::Error
+        };
+        logger.log(level, &format!("{method} failed: {e}"));
     }
 }
 
-/// Read `{"session":{"key":..,"name":..}}`. A reply without `name` (some self-hosted
-/// servers) gives back `fallback_name`, the name the caller logged in with.
-pub fn parse_session(body: &str, fallback_name: &str) -> Result<Session> {
-    let json: Value = serde_json::from_str(body)
-        .map_err(|_| Error::new(Status::Parse, "session reply is not JSON"))?;
-    let session = json
-        .get("session")
-        .ok_or_else(|| Error::new(Status::Parse, "reply has no 'session' object"))?;
-    let key = session
-        .get("key")
-        .and_then(Value::as_str)
-        .filter(|k| !k.is_empty() && !k.chars().any(char::is_control))
-        .ok_or_else(|| Error::new(Status::Parse, "session reply has no usable key"))?;
-    let name = session
-        .get("name")
-        .and_then(Value::as_str)
-        .filter(|n| !n.is_empty() && !n.contains('\0'))
-        .unwrap_or(fallback_name);
-    Ok(Session {
-        key: key.to_string(),
-        name: name.to_string(),
-    })
-}
-
-fn is_https(url: &str) -> bool {
+pub(crate) fn is_https(url: &str) -> bool {
     url.get(..8)
         .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
 }
 
-fn same_roots(a: &ExtraRoots, b: &ExtraRoots) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-        _ => false,
-    }
-}
-
 /// Accept only absolute http(s) URLs with a host and no whitespace or control characters.
-fn validate_http_url(url: &str) -> Result<()> {
-    let bad = || Error::invalid("base URL must be an absolute http:// or https:// URL");
+pub(crate) fn validate_http_url(url: &str) -> Result<()> {
+    let bad = || Error::invalid("the URL must be an absolute http:// or https:// URL");
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad());
     }
@@ -464,15 +528,6 @@ mod tests {
     }
 
     #[test]
-    fn mobile_session_refuses_plain_http() {
-        let c = Client::new("k", "s").unwrap();
-        c.set_base_url("http://127.0.0.1:9/2.0/").unwrap();
-        let e = c.get_mobile_session("rj", "pw").unwrap_err();
-        assert_eq!(e.status(), Status::Insecure);
-        assert!(!e.message().contains("pw"));
-    }
-
-    #[test]
     fn url_validation() {
         for ok in [
             "https://ws.audioscrobbler.com/2.0/",
@@ -490,24 +545,5 @@ mod tests {
         ] {
             assert!(validate_http_url(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn session_parsing() {
-        let s = parse_session(
-            r#"{"session":{"name":"RJ","key":"abc","subscriber":0}}"#,
-            "rj@x",
-        )
-        .unwrap();
-        assert_eq!((s.key.as_str(), s.name.as_str()), ("abc", "RJ"));
-        let s = parse_session(r#"{"session":{"key":"abc"}}"#, "typed").unwrap();
-        assert_eq!(s.name, "typed");
-        assert_eq!(
-            parse_session(r#"{"session":{}}"#, "x")
-                .unwrap_err()
-                .status(),
-            Status::Parse
-        );
-        assert!(!format!("{s:?}").contains("abc"));
     }
 }

@@ -124,6 +124,12 @@ impl Error {
         self
     }
 
+    /// The same error with another message.
+    pub fn with_message(mut self, message: impl Into<String>) -> Error {
+        self.message = message.into();
+        self
+    }
+
     /// The same error with `prefix` put before its message.
     pub fn prefixed(mut self, prefix: &str) -> Error {
         self.message.insert_str(0, prefix);

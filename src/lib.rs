@@ -7,11 +7,15 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 /// cbindgen:ignore
+pub mod auth;
+/// cbindgen:ignore
 pub mod client;
 /// cbindgen:ignore
 pub mod encode;
 /// cbindgen:ignore
 pub mod error;
+/// cbindgen:ignore
+pub mod log;
 /// cbindgen:ignore
 pub mod queue;
 /// cbindgen:ignore
@@ -30,7 +34,8 @@ pub mod transport;
 // Only the C layer feeds include/lfm.h; the core modules above are marked cbindgen:ignore.
 pub mod ffi;
 
-pub use client::{CallFlags, Client, Session};
+pub use auth::{Service, Session};
+pub use client::{CallFlags, Client};
 pub use error::{Error, Result, Status};
 pub use queue::Queue;
 pub use scrobble::{ScrobbleResult, Verdict};

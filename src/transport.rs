@@ -18,14 +18,35 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longest a TCP + TLS connect may take, within the overall timeout.
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Extra trusted roots (a custom CA), added to the bundled ones.
-pub type ExtraRoots = Option<Arc<Vec<Certificate<'static>>>>;
+/// Which root certificates to trust before any extra CA is added.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum RootStore {
+    /// The Mozilla roots compiled into the library (the default: the same everywhere).
+    #[default]
+    Bundled,
+    /// The operating system's trust store (corporate CAs installed there are trusted).
+    System,
+}
+
+/// What a connection pool is built from; changing any of it builds a new pool.
+#[derive(Clone, Debug, Default)]
+pub struct PoolSettings {
+    /// Extra trusted roots (a custom CA), added to the chosen store.
+    pub extra_roots: Option<Arc<Vec<Certificate<'static>>>>,
+    /// The base store.
+    pub root_store: RootStore,
+    /// An HTTP CONNECT or SOCKS proxy.
+    pub proxy: Option<ureq::Proxy>,
+}
 
 /// Options applied to each request; changing them keeps the connection pool.
 #[derive(Clone, Debug)]
 pub struct RequestOptions {
     /// Overall bound on one request: connect, send, and read the whole reply.
     pub timeout: Duration,
+    /// Bound on connecting (TCP, proxy and TLS handshakes); `None`: the smaller of the
+    /// overall timeout and 10 s.
+    pub connect_timeout: Option<Duration>,
     /// The `User-Agent` header.
     pub user_agent: String,
 }
@@ -34,30 +55,66 @@ impl Default for RequestOptions {
     fn default() -> Self {
         RequestOptions {
             timeout: DEFAULT_TIMEOUT,
+            connect_timeout: None,
             user_agent: format!("liblfm/{}", crate::VERSION),
         }
     }
 }
 
-/// Build a connection pool trusting the bundled roots plus `extra_roots`. Pools are rebuilt
-/// only when the trusted roots change.
-pub fn build_agent(extra_roots: &ExtraRoots) -> Agent {
-    let roots = match extra_roots {
-        None => RootCerts::WebPki,
-        Some(extra) => {
-            let mut all: Vec<Certificate<'static>> = bundled_roots().to_vec();
-            all.extend(extra.iter().cloned());
+/// Build a connection pool for `pool`.
+pub fn build_agent(pool: &PoolSettings) -> Result<Agent> {
+    let roots = match (&pool.extra_roots, pool.root_store) {
+        (None, RootStore::Bundled) => RootCerts::WebPki,
+        (extra, store) => {
+            let mut all: Vec<Certificate<'static>> = match store {
+                RootStore::Bundled => bundled_roots().to_vec(),
+                RootStore::System => system_roots()?.to_vec(),
+            };
+            all.extend(extra.iter().flat_map(|e| e.iter().cloned()));
             RootCerts::Specific(Arc::new(all))
         }
     };
-    Agent::config_builder()
+    Ok(Agent::config_builder()
+        .proxy(pool.proxy.clone())
         .http_status_as_error(false)
         .max_redirects(0)
         .timeout_global(Some(DEFAULT_TIMEOUT))
         .max_idle_connections_per_host(16)
         .tls_config(TlsConfig::builder().root_certs(roots).build())
         .build()
-        .new_agent()
+        .new_agent())
+}
+
+/// The operating system's trusted roots, loaded once per process.
+fn system_roots() -> Result<&'static [Certificate<'static>]> {
+    static ROOTS: OnceLock<Vec<Certificate<'static>>> = OnceLock::new();
+    if let Some(roots) = ROOTS.get() {
+        return Ok(roots);
+    }
+    let loaded = rustls_native_certs::load_native_certs();
+    let roots: Vec<Certificate<'static>> = loaded
+        .certs
+        .iter()
+        .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+        .collect();
+    if roots.is_empty() {
+        return Err(Error::new(
+            Status::Io,
+            format!(
+                "no trusted roots found in the system store ({} errors)",
+                loaded.errors.len()
+            ),
+        ));
+    }
+    Ok(ROOTS.get_or_init(|| roots))
+}
+
+/// Parse a proxy URL: `http://host:port` (HTTP CONNECT), `socks5://host:port` and the other
+/// schemes ureq knows (`https`, `socks4`, `socks4a`, `socks5h`), with optional `user:pass@`.
+pub fn parse_proxy(url: &str) -> Result<ureq::Proxy> {
+    ureq::Proxy::new(url).map_err(|_| {
+        Error::invalid("the proxy URL is not valid: use http://host:port or socks5://host:port")
+    })
 }
 
 /// The bundled (Mozilla) root certificates, parsed once per process.
@@ -121,7 +178,10 @@ pub fn send(
 ) -> Result<HttpReply> {
     // Per-request settings must stay within what ureq lets share the agent's pool: timeouts
     // do; a per-request user_agent config does not, so it travels as a plain header.
-    let connect_timeout = options.timeout.min(MAX_CONNECT_TIMEOUT);
+    let connect_timeout = options
+        .connect_timeout
+        .unwrap_or(MAX_CONNECT_TIMEOUT)
+        .min(options.timeout);
     let result = match form_body {
         None => agent
             .get(url)

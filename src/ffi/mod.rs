@@ -8,8 +8,10 @@
 #![allow(clippy::missing_safety_doc)]
 
 mod args;
+mod auth;
 mod client;
 mod error;
+mod log;
 mod queue;
 mod scrobble;
 mod sign;
@@ -17,8 +19,10 @@ mod sign;
 use std::ffi::{c_char, CStr, CString};
 use std::sync::OnceLock;
 
+pub use self::auth::*;
 pub use self::client::*;
 pub use self::error::*;
+pub use self::log::*;
 pub use self::queue::*;
 pub use self::scrobble::*;
 pub use self::sign::*;

@@ -33,6 +33,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use self::journal::{Journal, Record};
 use crate::client::Client;
 use crate::error::{Error, Result, Status};
+use crate::log::Level;
 use crate::ratelimit;
 use crate::track::{Track, MAX_PLAY_AGE_SECS};
 
@@ -412,6 +413,18 @@ impl Queue {
         if let Err(e) = self.lock().maybe_compact() {
             outcome.error.get_or_insert(e);
         }
+        client.log(Level::Info, || {
+            format!(
+                "queue flush: {} sent, {} rejected, {} pending{}",
+                outcome.sent,
+                outcome.rejected,
+                self.len(),
+                outcome
+                    .error
+                    .as_ref()
+                    .map_or(String::new(), |e| format!("; stopped: {e}"))
+            )
+        });
         outcome
     }
 

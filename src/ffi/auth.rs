@@ -1,0 +1,210 @@
+//! Token and web login flows, services, and transport settings (proxy, roots, timeouts).
+
+use std::ffi::c_char;
+use std::time::Duration;
+
+use super::args::{clear_out, guard, opt_str_arg, out_string, require_out, str_arg};
+use super::client::{client_arg, lfm_client};
+use super::error::lfm_error;
+use super::lfm_status;
+use crate::auth::Service;
+use crate::error::Error;
+use crate::transport::RootStore;
+
+/// Last.fm: https://ws.audioscrobbler.com/2.0/ and https://www.last.fm/api/auth/ (the default).
+pub const LFM_SERVICE_LASTFM: i32 = 0;
+/// Libre.fm: https://libre.fm/2.0/ and https://libre.fm/api/auth/ (accepts any API key).
+pub const LFM_SERVICE_LIBREFM: i32 = 1;
+
+/// Trust the Mozilla roots compiled into the library (the default).
+pub const LFM_ROOTS_BUNDLED: i32 = 0;
+/// Trust the operating system's certificate store.
+pub const LFM_ROOTS_SYSTEM: i32 = 1;
+
+/// Ask for a request token (auth.getToken, signed): the first step of the desktop login.
+///
+/// `out_token` (required) receives the token (valid 60 minutes, single use); free it with
+/// lfm_string_free(). Then have the user open lfm_auth_url(client, token, NULL) and poll
+/// lfm_get_session(). Thread-safe; blocks for at most the timeout.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_get_token(
+    client: *mut lfm_client,
+    out_token: *mut *mut c_char,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    // SAFETY: NULL or writable, per the API contract.
+    unsafe { clear_out(out_token) };
+    guard(out_err, || {
+        require_out(out_token, "out_token")?;
+        // SAFETY: API contract.
+        let token = unsafe { client_arg(client) }?.get_token()?;
+        // SAFETY: checked non-NULL above.
+        unsafe { out_string(out_token, token) }
+    })
+}
+
+/// The page the user opens to approve this application: `<auth url>?api_key=KEY` plus
+/// `&token=TOKEN` (desktop flow) and `&cb=CALLBACK` (web flow: the server redirects the
+/// browser to CALLBACK?token=...), every value percent-encoded.
+///
+/// `token`: NULL for the web flow. `callback_url`: NULL for none; else an absolute http(s)
+/// URL. `out_url` (required) receives the URL; free it with lfm_string_free(). No I/O.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_auth_url(
+    client: *const lfm_client,
+    token: *const c_char,
+    callback_url: *const c_char,
+    out_url: *mut *mut c_char,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    // SAFETY: NULL or writable, per the API contract.
+    unsafe { clear_out(out_url) };
+    guard(out_err, || {
+        require_out(out_url, "out_url")?;
+        // SAFETY: API contract.
+        let client = unsafe { client_arg(client) }?;
+        // SAFETY: API contract.
+        let token = unsafe { opt_str_arg(token, "token") }?;
+        // SAFETY: API contract.
+        let callback = unsafe { opt_str_arg(callback_url, "callback_url") }?;
+        let url = client.auth_url(token, callback)?;
+        // SAFETY: checked non-NULL above.
+        unsafe { out_string(out_url, url) }
+    })
+}
+
+/// Exchange an approved token for a session (auth.getSession, signed) and store the key in
+/// the client, as lfm_get_mobile_session() does.
+///
+/// While the user has not approved the token this fails with LFM_ERR_API and API code 14
+/// (not retryable, but pending: call again later); an expired or already used token gives
+/// 15, a bad one 4. Poll no faster than every 5 seconds, for at most the token's 60 minutes;
+/// each poll is one request under the client's rate limit:
+///
+/// ```c
+/// for (;;) {
+///     lfm_status s = lfm_get_session(client, token, &key, &name, &err);
+///     if (s == LFM_OK) break;                                        // logged in
+///     if (s != LFM_ERR_API || lfm_error_api_code(err) != 14) break;  // show err, stop
+///     lfm_error_free(err); err = NULL;                               // 14: still pending
+///     sleep(5);
+/// }
+/// ```
+///
+/// `out_session_key` and `out_name` are optional; free them with lfm_string_free(). A
+/// server that sends no name gives "". Thread-safe; blocks for at most the timeout.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_get_session(
+    client: *mut lfm_client,
+    token: *const c_char,
+    out_session_key: *mut *mut c_char,
+    out_name: *mut *mut c_char,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    // SAFETY: NULL or writable, per the API contract.
+    unsafe {
+        clear_out(out_session_key);
+        clear_out(out_name);
+    }
+    guard(out_err, || {
+        // SAFETY: API contract.
+        let client = unsafe { client_arg(client) }?;
+        // SAFETY: API contract.
+        let token = unsafe { str_arg(token, "token") }?;
+        let session = client.get_session(token)?;
+        // SAFETY: NULL or writable, per the API contract; neither string holds a NUL.
+        unsafe {
+            out_string(out_session_key, session.key)?;
+            out_string(out_name, session.name)
+        }
+    })
+}
+
+/// Set the authorisation page used by lfm_auth_url() (an absolute http(s) URL), for servers
+/// other than the built-in services. Thread-safe; no I/O.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_client_set_auth_url(
+    client: *mut lfm_client,
+    url: *const c_char,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    guard(out_err, || {
+        // SAFETY: API contract.
+        let client = unsafe { client_arg(client) }?;
+        // SAFETY: API contract.
+        client.set_auth_url(unsafe { str_arg(url, "url") }?)
+    })
+}
+
+/// Point the client at a built-in service, LFM_SERVICE_LASTFM or LFM_SERVICE_LIBREFM: sets
+/// both the API root and the authorisation page. Any other server: lfm_client_set_base_url()
+/// and lfm_client_set_auth_url(). Thread-safe; no I/O.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_client_set_service(
+    client: *mut lfm_client,
+    service: i32,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    guard(out_err, || {
+        // SAFETY: API contract.
+        let client = unsafe { client_arg(client) }?;
+        let service = Service::from_code(service)
+            .ok_or_else(|| Error::invalid(format!("unknown service {service}")))?;
+        client.set_service(service)
+    })
+}
+
+/// Send every request through a proxy: `http://host:port` (HTTP CONNECT) or
+/// `socks5://host:port` (also `socks5h://`, `socks4://`, and `user:pass@` in the URL);
+/// NULL connects directly. A proxy that cannot be reached makes calls fail with
+/// LFM_ERR_NETWORK. Thread-safe; takes effect for calls that start afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_client_set_proxy(
+    client: *mut lfm_client,
+    proxy_url: *const c_char,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    guard(out_err, || {
+        // SAFETY: API contract.
+        let client = unsafe { client_arg(client) }?;
+        // SAFETY: API contract.
+        client.set_proxy(unsafe { opt_str_arg(proxy_url, "proxy_url") }?)
+    })
+}
+
+/// Choose the trusted roots: LFM_ROOTS_BUNDLED (the Mozilla roots compiled in, the default)
+/// or LFM_ROOTS_SYSTEM (the operating system's store, read once per process; LFM_ERR_IO if it
+/// has none). A CA added with lfm_client_set_ca_file() is trusted in addition. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_client_set_root_store(
+    client: *mut lfm_client,
+    store: i32,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    guard(out_err, || {
+        // SAFETY: API contract.
+        let client = unsafe { client_arg(client) }?;
+        let store = match store {
+            LFM_ROOTS_BUNDLED => RootStore::Bundled,
+            LFM_ROOTS_SYSTEM => RootStore::System,
+            other => return Err(Error::invalid(format!("unknown root store {other}"))),
+        };
+        client.set_root_store(store)
+    })
+}
+
+/// Bound the connection phase (TCP, proxy and TLS handshakes) in milliseconds (> 0), within
+/// the overall timeout of lfm_client_set_timeout_ms(). Default: the smaller of the overall
+/// timeout and 10 s. Thread-safe; no I/O.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_client_set_connect_timeout_ms(
+    client: *mut lfm_client,
+    timeout_ms: u32,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    guard(out_err, || {
+        // SAFETY: API contract.
+        let client = unsafe { client_arg(client) }?;
+        client.set_connect_timeout(Duration::from_millis(u64::from(timeout_ms)))
+    })
+}
