@@ -467,13 +467,13 @@ fn log_request(
             ),
         );
     }
-    if let Err(e) = result {
-        let level = if e.is_retryable() {
-            Level::Warn
-        } else {
-            Level::Error
-        };
-        logger.log(level, &format!("{method} failed: {e}"));
+    match result {
+        Err(e) if e.api_code() == 14 => {
+            logger.log(Level::Info, &format!("{method}: token not approved yet"));
+        }
+        Err(e) if e.is_retryable() => logger.log(Level::Warn, &format!("{method} failed: {e}")),
+        Err(e) => logger.log(Level::Error, &format!("{method} failed: {e}")),
+        Ok(_) => {}
     }
 }
 
