@@ -249,6 +249,11 @@ typedef struct lfm_queue_entry {
    */
   uint32_t attempts;
   /**
+   * Of those, failures of this play alone while the server accepted other plays; at 3
+   * the play is rejected (see lfm_queue_flush()).
+   */
+  uint32_t isolated_failures;
+  /**
    * The last delivery error; NULL when none.
    */
   const char *last_error;
@@ -647,15 +652,23 @@ lfm_status lfm_queue_len(const struct lfm_queue *queue,
 /**
  * Send the queued plays, oldest first, in batches of up to 50 (lfm_client_set_max_batch()),
  * removing each only after the server's verdict:
- * - accepted: removed; ignored with codes 1-4, or older than 14 days: moved to the rejected
- *   list with the reason (never resent, never re-stamped);
- * - daily limit (ignored code 5), network errors, timeouts, HTTP 5xx, HTML error pages, API
- *   errors 8, 11, 16, 29: everything unsent is kept and the flush stops with a retryable
- *   error; lfm_error_retry_after_ms() suggests when to try again (growing with failures);
- * - API error 9 (session revoked) and other errors: everything is kept and the flush stops;
+ * - accepted: removed; ignored with codes 1-4, or older than the age limit (14 days, see
+ *   lfm_queue_set_max_age_days()): moved to the rejected list with the reason (never
+ *   resent, never re-stamped);
+ * - outage signals (daily limit = ignored code 5, network errors, timeouts, HTTP 429 and
+ *   502-504, HTML error pages, API errors 11, 16, 29): everything unsent is kept and the
+ *   flush stops with a retryable error; lfm_error_retry_after_ms() suggests when to try
+ *   again (growing with failures);
+ * - API error 9 (session revoked) and other errors that need the user: everything is kept
+ *   and the flush stops;
  * - API error 6 or 13 on a batch: the batch is split until the offending plays stand alone;
- *   they are rejected only if the server accepted some other play in this flush, otherwise
- *   everything is kept and the flush stops with the error.
+ *   they are rejected only if the server accepted some other play in this flush;
+ * - API error 8 or a bare HTTP 500 (a server failure: passing on Last.fm, but permanent for
+ *   one play on some self-hosted servers): the batch is split the same way and a play that
+ *   fails alone is set aside while the others go on. Each flush in which it fails alone
+ *   while the server accepts other plays counts one isolated failure; at 3 it is rejected
+ *   with the server's reason. A flush in which the server accepts nothing counts nothing:
+ *   no outage ever rejects a play. Eight failed requests in a row end the flush.
  *
  * `out_sent` (optional) receives the number of plays the server accepted during this call,
  * on success and on failure. Call it whenever you like (at start-up, after a push, when the
@@ -706,6 +719,15 @@ lfm_status lfm_queue_remove(struct lfm_queue *queue, uint64_t id, struct lfm_err
  * A pending play is left as it is. An unknown id is LFM_ERR_INVALID_ARGUMENT.
  */
 lfm_status lfm_queue_retry(struct lfm_queue *queue, uint64_t id, struct lfm_error **out_err);
+
+/**
+ * Reject plays older than `days` days when a flush reaches them (default 14, what Last.fm
+ * accepts); 0 removes the limit, for self-hosted servers that take older plays (imports).
+ * Thread-safe; applies to the next flush.
+ */
+lfm_status lfm_queue_set_max_age_days(struct lfm_queue *queue,
+                                      uint32_t days,
+                                      struct lfm_error **out_err);
 
 /**
  * What was damaged in the queue file when it was opened, as text for a log or UI, or NULL

@@ -249,14 +249,19 @@ fn outages_keep_every_play() {
     for i in 0..5 {
         queue.push(&play(i)).unwrap();
     }
+    // Outage signals stop the flush at once. Server failures (8, bare 500) are probed by
+    // bisection first, and a server that fails every request ends the flush after
+    // MAX_FAILED_REQUESTS_IN_A_ROW requests: exactly that many faults are queued for them.
+    let probes = lfm::queue::MAX_FAILED_REQUESTS_IN_A_ROW;
     let faults = [
-        (Fault::Html { http: 503 }, Status::Http),
-        (Fault::Drop, Status::Network),
+        (Fault::Html { http: 503 }, 1, Status::Http),
+        (Fault::Drop, 1, Status::Network),
         (
             Fault::ApiError {
                 code: 11,
                 http: None,
             },
+            1,
             Status::Api,
         ),
         (
@@ -264,6 +269,7 @@ fn outages_keep_every_play() {
                 code: 16,
                 http: None,
             },
+            1,
             Status::Api,
         ),
         (
@@ -271,23 +277,31 @@ fn outages_keep_every_play() {
                 code: 8,
                 http: None,
             },
+            probes,
             Status::Api,
         ),
-        (Fault::Delay { ms: 2000 }, Status::Timeout),
-        (Fault::Empty { http: 502 }, Status::Http),
+        (Fault::Empty { http: 500 }, probes, Status::Http),
+        (Fault::Delay { ms: 2000 }, 1, Status::Timeout),
+        (Fault::Empty { http: 502 }, 1, Status::Http),
     ];
-    for (fault, status) in faults {
-        env.server.push_fault(fault, 1);
+    for (fault, count, status) in faults {
+        let before = env.server.stats().api_requests;
+        env.server.push_fault(fault, count);
         let outcome = queue.flush(&client);
         let err = outcome.error.expect("flush must fail");
         assert_eq!(err.status(), status, "{err}");
         assert!(err.is_retryable(), "{err}");
         assert!(err.retry_after_ms() > 0, "{err}");
+        assert_eq!(
+            env.server.stats().api_requests - before,
+            u64::from(count),
+            "{err}"
+        );
         assert_eq!(queue.len(), 5, "{err}");
         assert!(queue
             .entries()
             .iter()
-            .all(|e| e.state == EntryState::Pending));
+            .all(|e| e.state == EntryState::Pending && e.isolated_failures == 0));
     }
     std::thread::sleep(Duration::from_millis(2100)); // let the delayed reply's request finish
     let stored_before = env.server.scrobbles().len();
@@ -298,6 +312,112 @@ fn outages_keep_every_play() {
     // this flush re-sent it: at least once, and the server stores each play once.
     assert!(stored_before <= 5);
     assert_eq!(env.server.scrobbles().len(), 5);
+}
+
+#[test]
+fn a_play_the_server_keeps_failing_alone_never_blocks_the_others() {
+    // Maloja 3 answers error 8 forever for a play it already stored; the mock does the same
+    // for a play marked [server-error]. With max batch 1 (what Maloja 3 needs) the bad play
+    // is first in line, ahead of 20 good ones.
+    let env = MockEnv::start();
+    let client = session_client(&env);
+    client.set_max_batch(1).unwrap();
+    let queue = Queue::open(&temp_queue_path("isolate8")).unwrap();
+    let mut bad = play(0);
+    bad.track = "Stored already [server-error]".into();
+    queue.push(&bad).unwrap();
+    for round in 0..lfm::queue::MAX_ISOLATED_FAILURES {
+        for i in 0..20 {
+            queue.push(&play(100 * (round as usize + 1) + i)).unwrap();
+        }
+        let outcome = queue.flush(&client);
+        assert_eq!(outcome.sent, 20, "round {round}");
+        assert_eq!(
+            queue.len(),
+            if round + 1 < lfm::queue::MAX_ISOLATED_FAILURES {
+                1
+            } else {
+                0
+            }
+        );
+        let entry = &queue.entries()[0];
+        assert_eq!(entry.isolated_failures, round + 1);
+        assert!(entry
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("Operation failed"));
+        if round + 1 < lfm::queue::MAX_ISOLATED_FAILURES {
+            assert_eq!(outcome.error, None);
+            assert_eq!(entry.state, EntryState::Pending);
+        } else {
+            assert_eq!(outcome.rejected, 1);
+            match &entry.state {
+                EntryState::Rejected {
+                    api_code, reason, ..
+                } => {
+                    assert_eq!(*api_code, 8);
+                    assert!(
+                        reason.contains("failed 3 times on its own") && reason.contains("error 8"),
+                        "{reason}"
+                    );
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    assert_eq!(env.server.scrobbles().len(), 60);
+}
+
+#[test]
+fn a_server_failing_everything_rejects_nothing_ever() {
+    let env = MockEnv::start();
+    let client = session_client(&env);
+    client.set_max_batch(1).unwrap();
+    let queue = Queue::open(&temp_queue_path("outage8")).unwrap();
+    for i in 0..20 {
+        queue.push(&play(i)).unwrap();
+    }
+    let probes = lfm::queue::MAX_FAILED_REQUESTS_IN_A_ROW;
+    for _ in 0..10 {
+        env.server.push_fault(
+            Fault::ApiError {
+                code: 8,
+                http: None,
+            },
+            probes,
+        );
+        let outcome = queue.flush(&client);
+        assert_eq!((outcome.sent, outcome.rejected), (0, 0));
+        assert_eq!(outcome.error.map(|e| e.api_code()), Some(8));
+    }
+    assert_eq!(queue.len(), 20);
+    assert!(queue
+        .entries()
+        .iter()
+        .all(|e| e.isolated_failures == 0 && e.state == EntryState::Pending));
+    let outcome = queue.flush(&client);
+    assert_eq!((outcome.sent, outcome.error), (20, None));
+}
+
+#[test]
+fn the_age_limit_is_a_setting() {
+    let env = MockEnv::start();
+    let client = session_client(&env);
+    let queue = Queue::open(&temp_queue_path("maxage")).unwrap();
+    let mut old = play(1);
+    old.timestamp = now() - 3 * 24 * 3600;
+    queue.push(&old).unwrap();
+    queue.set_max_age(Some(Duration::from_secs(2 * 24 * 3600)));
+    let outcome = queue.flush(&client);
+    assert_eq!(outcome.rejected, 1);
+    let entry = queue.entries()[0].clone();
+    assert!(
+        matches!(&entry.state, EntryState::Rejected { reason, .. } if reason.contains("more than 2 days ago"))
+    );
+    queue.retry(entry.id).unwrap();
+    queue.set_max_age(None);
+    assert_eq!(queue.flush(&client).sent, 1);
 }
 
 #[test]

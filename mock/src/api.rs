@@ -530,7 +530,9 @@ fn indexed_name(name: &str) -> Option<Result<(&str, usize), ApiError>> {
 
 /// Reads the items of a `track.scrobble` request (plain names for one item, or
 /// `name[i]` for i in 0..50, without gaps). Rejects the whole request with error 6 on a
-/// missing or malformed field, too many items, or a `[invalid]` poison item.
+/// missing or malformed field, too many items, or a `[invalid]` poison item, and with error
+/// 8 (HTTP 500) when an item contains `[server-error]`: what Maloja 3 answers, forever, for a
+/// play it already stored.
 pub(crate) fn parse_scrobbles(p: &Params) -> Result<Vec<ScrobbleItem>, ApiError> {
     use std::collections::{BTreeMap, HashMap};
     let mut indexed: BTreeMap<usize, HashMap<&str, &str>> = BTreeMap::new();
@@ -596,6 +598,12 @@ pub(crate) fn parse_scrobbles(p: &Params) -> Result<Vec<ScrobbleItem>, ApiError>
             return Err(ApiError::invalid(format!(
                 "Invalid parameters - item {i} was rejected"
             )));
+        }
+        if artist.contains("[server-error]") || track.contains("[server-error]") {
+            return Err(ApiError::with_message(
+                8,
+                "Operation failed - Most likely the backend service failed. Please try again.",
+            ));
         }
         items.push(ScrobbleItem {
             artist: artist.to_string(),

@@ -107,15 +107,23 @@ pub unsafe extern "C" fn lfm_queue_len(
 
 /// Send the queued plays, oldest first, in batches of up to 50 (lfm_client_set_max_batch()),
 /// removing each only after the server's verdict:
-/// - accepted: removed; ignored with codes 1-4, or older than 14 days: moved to the rejected
-///   list with the reason (never resent, never re-stamped);
-/// - daily limit (ignored code 5), network errors, timeouts, HTTP 5xx, HTML error pages, API
-///   errors 8, 11, 16, 29: everything unsent is kept and the flush stops with a retryable
-///   error; lfm_error_retry_after_ms() suggests when to try again (growing with failures);
-/// - API error 9 (session revoked) and other errors: everything is kept and the flush stops;
+/// - accepted: removed; ignored with codes 1-4, or older than the age limit (14 days, see
+///   lfm_queue_set_max_age_days()): moved to the rejected list with the reason (never
+///   resent, never re-stamped);
+/// - outage signals (daily limit = ignored code 5, network errors, timeouts, HTTP 429 and
+///   502-504, HTML error pages, API errors 11, 16, 29): everything unsent is kept and the
+///   flush stops with a retryable error; lfm_error_retry_after_ms() suggests when to try
+///   again (growing with failures);
+/// - API error 9 (session revoked) and other errors that need the user: everything is kept
+///   and the flush stops;
 /// - API error 6 or 13 on a batch: the batch is split until the offending plays stand alone;
-///   they are rejected only if the server accepted some other play in this flush, otherwise
-///   everything is kept and the flush stops with the error.
+///   they are rejected only if the server accepted some other play in this flush;
+/// - API error 8 or a bare HTTP 500 (a server failure: passing on Last.fm, but permanent for
+///   one play on some self-hosted servers): the batch is split the same way and a play that
+///   fails alone is set aside while the others go on. Each flush in which it fails alone
+///   while the server accepts other plays counts one isolated failure; at 3 it is rejected
+///   with the server's reason. A flush in which the server accepts nothing counts nothing:
+///   no outage ever rejects a play. Eight failed requests in a row end the flush.
 ///
 /// `out_sent` (optional) receives the number of plays the server accepted during this call,
 /// on success and on failure. Call it whenever you like (at start-up, after a push, when the
@@ -197,6 +205,9 @@ pub struct lfm_queue_entry {
     pub reason: *const c_char,
     /// Failed delivery attempts so far.
     pub attempts: u32,
+    /// Of those, failures of this play alone while the server accepted other plays; at 3
+    /// the play is rejected (see lfm_queue_flush()).
+    pub isolated_failures: u32,
     /// The last delivery error; NULL when none.
     pub last_error: *const c_char,
 }
@@ -293,6 +304,7 @@ pub unsafe extern "C" fn lfm_queue_entries_get(
             api_code,
             reason: opt_ptr(&s.reason),
             attempts: e.attempts,
+            isolated_failures: e.isolated_failures,
             last_error: opt_ptr(&s.last_error),
         };
         // SAFETY: checked non-NULL; writable per the API contract.
@@ -335,6 +347,24 @@ pub unsafe extern "C" fn lfm_queue_retry(
     guard(out_err, || {
         // SAFETY: API contract.
         unsafe { queue_arg(queue) }?.retry(id)
+    })
+}
+
+/// Reject plays older than `days` days when a flush reaches them (default 14, what Last.fm
+/// accepts); 0 removes the limit, for self-hosted servers that take older plays (imports).
+/// Thread-safe; applies to the next flush.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_queue_set_max_age_days(
+    queue: *mut lfm_queue,
+    days: u32,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    guard(out_err, || {
+        // SAFETY: API contract.
+        let queue = unsafe { queue_arg(queue) }?;
+        let max_age = (days > 0).then(|| std::time::Duration::from_secs(u64::from(days) * 86_400));
+        queue.set_max_age(max_age);
+        Ok(())
     })
 }
 

@@ -39,6 +39,8 @@ pub enum Record {
         queued_at: i64,
         /// Failed delivery attempts so far.
         attempts: u32,
+        /// Of those, failures of this play alone while the server accepted others.
+        isolated_failures: u32,
         /// The last delivery error, secret-free.
         last_error: Option<String>,
     },
@@ -64,6 +66,8 @@ pub enum Record {
         ids: Vec<u64>,
         /// The error, secret-free.
         error: String,
+        /// The plays failed on their own while the server accepted other plays.
+        isolated: bool,
     },
     /// The user removed the play.
     Remove {
@@ -85,6 +89,7 @@ impl Record {
                 track,
                 queued_at,
                 attempts,
+                isolated_failures,
                 last_error,
             } => {
                 let mut m = Map::new();
@@ -108,6 +113,9 @@ impl Record {
                 if *attempts > 0 {
                     m.insert("attempts".into(), (*attempts).into());
                 }
+                if *isolated_failures > 0 {
+                    m.insert("isolatedFailures".into(), (*isolated_failures).into());
+                }
                 if let Some(e) = last_error {
                     m.insert("lastError".into(), e.clone().into());
                 }
@@ -122,7 +130,17 @@ impl Record {
             } => json!({
                 "op": "reject", "id": id, "ignoredCode": ignored_code, "apiCode": api_code, "reason": reason
             }),
-            Record::Fail { ids, error } => json!({"op": "fail", "ids": ids, "error": error}),
+            Record::Fail {
+                ids,
+                error,
+                isolated,
+            } => {
+                let mut v = json!({"op": "fail", "ids": ids, "error": error});
+                if *isolated {
+                    v["isolated"] = true.into();
+                }
+                v
+            }
             Record::Remove { id } => json!({"op": "remove", "id": id}),
             Record::Retry { id } => json!({"op": "retry", "id": id}),
         }
@@ -158,6 +176,7 @@ impl Record {
                 },
                 queued_at: v.get("queuedAt").and_then(Value::as_i64).unwrap_or(0),
                 attempts: u32::try_from(u64_of("attempts").unwrap_or(0)).ok()?,
+                isolated_failures: u32::try_from(u64_of("isolatedFailures").unwrap_or(0)).ok()?,
                 last_error: str_of("lastError"),
             },
             "done" => Record::Done { ids: ids()? },
@@ -170,6 +189,7 @@ impl Record {
             "fail" => Record::Fail {
                 ids: ids()?,
                 error: str_of("error").unwrap_or_default(),
+                isolated: v.get("isolated").and_then(Value::as_bool).unwrap_or(false),
             },
             "remove" => Record::Remove { id: u64_of("id")? },
             "retry" => Record::Retry { id: u64_of("id")? },
@@ -392,6 +412,7 @@ mod tests {
             },
             queued_at: 1_700_000_100,
             attempts: 2,
+            isolated_failures: 1,
             last_error: Some("timed out".into()),
         }
     }
@@ -410,6 +431,12 @@ mod tests {
             Record::Fail {
                 ids: vec![4],
                 error: "e".into(),
+                isolated: false,
+            },
+            Record::Fail {
+                ids: vec![7],
+                error: "e".into(),
+                isolated: true,
             },
             Record::Remove { id: 5 },
             Record::Retry { id: 6 },

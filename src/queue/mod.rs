@@ -10,16 +10,26 @@
 //! - **Delivered** (accepted): removed.
 //! - **Ignored with codes 1-4** (artist or track ignored, too old, too new): moved to the
 //!   rejected list with the server's reason, never resent.
-//! - **Older than 14 days** when a flush reaches it: rejected with that reason, never re-stamped.
-//! - **Ignored code 5** (daily limit), network errors, timeouts, HTTP 5xx and HTML error
-//!   pages, API errors 8, 11, 16, 29: every unsent play is kept and the flush stops with a
-//!   retryable error carrying a suggested wait (`retry_after_ms`).
-//! - **API error 9** (session revoked) and any other error: everything is kept and the flush
-//!   stops; the player must fix the cause (re-authenticate).
-//! - **API errors 6 or 13 on a batch**: the batch is split in halves until the offending
-//!   plays stand alone. Such a play is rejected only if the server accepted another play in
-//!   the same flush (proof that the credentials and server are fine); otherwise everything is
-//!   kept and the flush stops with the error.
+//! - **Older than the age limit** (14 days unless [`Queue::set_max_age`] says otherwise) when
+//!   a flush reaches it: rejected with that reason, never re-stamped.
+//! - **Outage signals**, meaning ignored code 5 (daily limit), network errors, timeouts,
+//!   HTTP 429 and 502-504, HTML error pages, and API errors 11, 16 and 29: every unsent play is
+//!   kept and the flush stops with a retryable error carrying a suggested wait (`retry_after_ms`).
+//! - **API error 9** (session revoked) and other errors that need the user (4, 10, 26, ...):
+//!   everything is kept and the flush stops.
+//! - **API errors 6 or 13 on a batch** (the request itself is refused): the batch is split in
+//!   halves until the offending plays stand alone. Such a play is rejected only if the server
+//!   accepted another play in the same flush (proof that the credentials and server are fine);
+//!   otherwise everything is kept and the flush stops with the error.
+//! - **API error 8 or a bare HTTP 500** (the server failed; Last.fm means a passing backend
+//!   error, some self-hosted servers mean "this play, forever", e.g. Maloja 3 with a play it
+//!   already stored): the batch is split the same way, and a play that fails alone is set
+//!   aside while the flush goes on with the others. If the server accepted some other play
+//!   in that flush, the set-aside play counts an *isolated failure*; after
+//!   [`MAX_ISOLATED_FAILURES`] of them, in separate flushes, it is rejected with the server's
+//!   reason. If the server accepted nothing, nothing counts: an outage never rejects a play.
+//! - **No hammering**: [`MAX_FAILED_REQUESTS_IN_A_ROW`] failed requests in a row (no success
+//!   between them) end the flush, everything kept, as an outage.
 //! - Delivery is at least once: a crash between the server's reply and the queue's update
 //!   may resend one batch. The same (artist, track, timestamp) pushed twice is queued once.
 
@@ -41,6 +51,13 @@ use crate::track::{Track, MAX_PLAY_AGE_SECS};
 const FLUSH_RETRY_BASE: Duration = Duration::from_secs(5);
 /// Longest suggested wait after failed flushes.
 const FLUSH_RETRY_MAX: Duration = Duration::from_secs(10 * 60);
+/// Isolated failures (see the module docs) after which a play is rejected.
+pub const MAX_ISOLATED_FAILURES: u32 = 3;
+/// Failed requests in a row after which a flush stops, as in an outage.
+pub const MAX_FAILED_REQUESTS_IN_A_ROW: u32 = 8;
+/// The default age limit: Last.fm refuses plays older than 14 days.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(MAX_PLAY_AGE_SECS as u64);
+
 /// Rewrite the journal when it has this many lines more than twice the live plays.
 const COMPACT_SLACK_LINES: usize = 1024;
 
@@ -73,6 +90,9 @@ pub struct Entry {
     pub state: EntryState,
     /// Failed delivery attempts.
     pub attempts: u32,
+    /// Of those, failures of this play alone while the server accepted other plays; at
+    /// [`MAX_ISOLATED_FAILURES`] the play is rejected.
+    pub isolated_failures: u32,
     /// The last delivery error, if any.
     pub last_error: Option<String>,
 }
@@ -162,6 +182,7 @@ impl State {
                 track,
                 queued_at,
                 attempts,
+                isolated_failures,
                 last_error,
             } => {
                 self.next_id = self.next_id.max(id + 1);
@@ -177,6 +198,7 @@ impl State {
                         queued_at,
                         state: EntryState::Pending,
                         attempts,
+                        isolated_failures,
                         last_error,
                     },
                 );
@@ -201,10 +223,17 @@ impl State {
                     };
                 }
             }
-            Record::Fail { ids, error } => {
+            Record::Fail {
+                ids,
+                error,
+                isolated,
+            } => {
                 for id in ids {
                     if let Some(e) = self.entries.get_mut(&id) {
                         e.attempts = e.attempts.saturating_add(1);
+                        if isolated {
+                            e.isolated_failures = e.isolated_failures.saturating_add(1);
+                        }
                         e.last_error = Some(error.clone());
                     }
                 }
@@ -213,6 +242,7 @@ impl State {
                 if let Some(e) = self.entries.get_mut(&id) {
                     e.state = EntryState::Pending;
                     e.attempts = 0;
+                    e.isolated_failures = 0;
                 }
             }
         }
@@ -245,6 +275,7 @@ impl State {
                 track: e.track.clone(),
                 queued_at: e.queued_at,
                 attempts: e.attempts,
+                isolated_failures: e.isolated_failures,
                 last_error: e.last_error.clone(),
             });
             if let EntryState::Rejected {
@@ -283,6 +314,38 @@ pub struct Queue {
     state: Mutex<State>,
     /// Held for the whole of a flush, so flushes do not interleave.
     flushing: Mutex<()>,
+    /// Plays older than this are rejected when a flush reaches them; `None`: no limit.
+    max_age: Mutex<Option<Duration>>,
+}
+
+/// How a failed request bears on the plays it carried.
+enum FailureKind {
+    /// The request was refused for what it carries (API 6, 13): isolate by bisection.
+    Refused,
+    /// The server failed (API 8, bare HTTP 500): maybe passing, maybe this play forever.
+    ServerFailed,
+    /// An outage signal or an error only the user can fix: stop and keep everything.
+    Stop,
+}
+
+fn classify(e: &Error) -> FailureKind {
+    match (e.status(), e.api_code(), e.http_status()) {
+        (Status::Api, 6 | 13, _) => FailureKind::Refused,
+        (Status::Api, 8, _) | (Status::Http, _, 500) => FailureKind::ServerFailed,
+        _ => FailureKind::Stop,
+    }
+}
+
+/// What one flush has learnt so far.
+#[derive(Default)]
+struct FlushState {
+    /// The server accepted at least one play during this flush.
+    server_accepted_any: bool,
+    /// Failed requests since the last success.
+    failed_in_a_row: u32,
+    /// Plays that failed alone, with why and how.
+    set_aside: Vec<(u64, Error)>,
+    set_aside_ids: HashSet<u64>,
 }
 
 fn now_unix() -> i64 {
@@ -320,7 +383,14 @@ impl Queue {
         Ok(Queue {
             state: Mutex::new(state),
             flushing: Mutex::new(()),
+            max_age: Mutex::new(Some(DEFAULT_MAX_AGE)),
         })
+    }
+
+    /// Reject plays older than `max_age` when a flush reaches them (default 14 days, what
+    /// Last.fm accepts); `None` sends plays of any age (self-hosted servers that take them).
+    pub fn set_max_age(&self, max_age: Option<Duration>) {
+        *self.max_age.lock().unwrap_or_else(|p| p.into_inner()) = max_age;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -342,6 +412,7 @@ impl Queue {
             track: track.clone(),
             queued_at: now_unix(),
             attempts: 0,
+            isolated_failures: 0,
             last_error: None,
         }])?;
         Ok(true)
@@ -431,84 +502,141 @@ impl Queue {
     fn flush_inner(&self, client: &Client, outcome: &mut FlushOutcome) -> Result<()> {
         self.reject_too_old(outcome)?;
         let max_batch = client.max_batch();
+        let mut flush = FlushState::default();
         // Batches split by bisection wait here, ahead of fresh ones.
         let mut split: VecDeque<Vec<(u64, Track)>> = VecDeque::new();
-        // Plays that failed alone with error 6 or 13, and that error.
-        let mut suspects: Vec<(u64, Error)> = Vec::new();
-        let mut set_aside: HashSet<u64> = HashSet::new();
-        let mut server_accepted_any = false;
-        loop {
+        let stopped = loop {
             let batch = match split.pop_front() {
                 Some(b) => b,
-                None => self.lock().next_batch(max_batch, &set_aside),
+                None => self.lock().next_batch(max_batch, &flush.set_aside_ids),
             };
             if batch.is_empty() {
-                break;
+                break None;
             }
             let refs: Vec<&Track> = batch.iter().map(|(_, t)| t).collect();
-            match client.scrobble_batch(&refs) {
+            let error = match client.scrobble_batch(&refs) {
                 Ok(verdicts) => {
-                    let daily_limit = self.apply_verdicts(&batch, &verdicts, outcome)?;
-                    server_accepted_any |= verdicts.iter().any(|v| v.code == 0);
-                    if daily_limit {
-                        return Err(Error::new(
-                            Status::Api,
-                            "the account's daily scrobble limit is reached; plays are kept for later",
-                        )
-                        .with_retry_after_ms(ratelimit::millis_u32(until_next_utc_day())));
+                    flush.failed_in_a_row = 0;
+                    flush.server_accepted_any |= verdicts.iter().any(|v| v.code == 0);
+                    if self.apply_verdicts(&batch, &verdicts, outcome)? {
+                        break Some(
+                            Error::new(
+                                Status::Api,
+                                "the account's daily scrobble limit is reached; plays are kept for later",
+                            )
+                            .with_retry_after_ms(ratelimit::millis_u32(until_next_utc_day())),
+                        );
                     }
+                    continue;
                 }
-                Err(e) if matches!(e.api_code(), 6 | 13) => {
-                    if batch.len() > 1 {
-                        let mut first = batch;
-                        let second = first.split_off(first.len() / 2);
-                        split.push_front(second);
-                        split.push_front(first);
-                    } else {
-                        let (id, _) = &batch[0];
-                        set_aside.insert(*id);
-                        suspects.push((*id, e));
-                    }
+                Err(e) => e,
+            };
+            flush.failed_in_a_row += 1;
+            let isolate = match classify(&error) {
+                FailureKind::Refused | FailureKind::ServerFailed => {
+                    flush.failed_in_a_row < MAX_FAILED_REQUESTS_IN_A_ROW
                 }
-                Err(e) => {
-                    let ids = batch.iter().map(|(id, _)| *id).collect();
-                    self.lock().commit(vec![Record::Fail {
-                        ids,
-                        error: e.message().to_string(),
-                    }])?;
-                    return Err(e);
-                }
+                FailureKind::Stop => false,
+            };
+            if !isolate {
+                let ids = batch.iter().map(|(id, _)| *id).collect();
+                self.lock().commit(vec![Record::Fail {
+                    ids,
+                    error: error.message().to_string(),
+                    isolated: false,
+                }])?;
+                break Some(error);
             }
+            if batch.len() > 1 {
+                let mut first = batch;
+                let second = first.split_off(first.len() / 2);
+                split.push_front(second);
+                split.push_front(first);
+            } else {
+                let id = batch[0].0;
+                flush.set_aside_ids.insert(id);
+                flush.set_aside.push((id, error));
+            }
+        };
+        let judged = self.judge_set_aside(&flush, outcome)?;
+        match (stopped, judged) {
+            (Some(e), _) | (None, Some(e)) => Err(e),
+            (None, None) => Ok(()),
         }
-        if suspects.is_empty() {
-            return Ok(());
-        }
-        if !server_accepted_any {
-            let (_, first_error) = suspects.swap_remove(0);
-            return Err(first_error.prefixed(
-                "the server refused every play sent and accepted none, so none was rejected: ",
-            ));
-        }
-        let records: Vec<Record> = suspects
-            .iter()
-            .map(|(id, e)| Record::Reject {
-                id: *id,
-                ignored_code: 0,
-                api_code: e.api_code(),
-                reason: format!(
-                    "refused by the server (error {}): {}",
-                    e.api_code(),
-                    e.message()
-                ),
-            })
-            .collect();
-        outcome.rejected += records.len();
-        self.lock().commit(records)
     }
 
-    /// Reject every pending play older than 14 days, with a reason; never re-stamp it.
+    /// Decide about the plays that failed alone in this flush. If the server accepted some
+    /// other play, refused ones (6, 13) are rejected and failed ones (8, 500) count an
+    /// isolated failure, rejected at the limit. If it accepted none, nothing is counted and
+    /// the first such error is returned: it may be an outage.
+    fn judge_set_aside(
+        &self,
+        flush: &FlushState,
+        outcome: &mut FlushOutcome,
+    ) -> Result<Option<Error>> {
+        let Some((_, first_error)) = flush.set_aside.first() else {
+            return Ok(None);
+        };
+        if !flush.server_accepted_any {
+            let ids = flush.set_aside.iter().map(|(id, _)| *id).collect();
+            self.lock().commit(vec![Record::Fail {
+                ids,
+                error: first_error.message().to_string(),
+                isolated: false,
+            }])?;
+            return Ok(Some(first_error.clone().prefixed(
+                "the server failed every play sent and accepted none, so none was rejected: ",
+            )));
+        }
+        let mut state = self.lock();
+        let mut records = Vec::new();
+        for (id, e) in &flush.set_aside {
+            let Some(entry) = state.entries.get(id) else {
+                continue;
+            };
+            let refused = matches!(classify(e), FailureKind::Refused);
+            let failures = entry.isolated_failures + 1;
+            if !refused {
+                records.push(Record::Fail {
+                    ids: vec![*id],
+                    error: e.message().to_string(),
+                    isolated: true,
+                });
+            }
+            if refused || failures >= MAX_ISOLATED_FAILURES {
+                let what = match (e.api_code(), e.http_status()) {
+                    (0, http) => format!("HTTP {http}"),
+                    (code, _) => format!("error {code}"),
+                };
+                let reason = if refused {
+                    format!("refused by the server ({what}): {}", e.message())
+                } else {
+                    format!(
+                        "failed {failures} times on its own while the server accepted other plays ({what}): {}",
+                        e.message()
+                    )
+                };
+                records.push(Record::Reject {
+                    id: *id,
+                    ignored_code: 0,
+                    api_code: e.api_code(),
+                    reason,
+                });
+                outcome.rejected += 1;
+            }
+        }
+        state.commit(records)?;
+        Ok(None)
+    }
+
+    /// Reject every pending play older than the age limit, with a reason; never re-stamp it.
     fn reject_too_old(&self, outcome: &mut FlushOutcome) -> Result<()> {
-        let cutoff = now_unix() - MAX_PLAY_AGE_SECS;
+        let Some(max_age) = *self.max_age.lock().unwrap_or_else(|p| p.into_inner()) else {
+            return Ok(());
+        };
+        let max_age_secs = i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX);
+        let cutoff = now_unix().saturating_sub(max_age_secs);
+        let days = max_age.as_secs() / 86_400;
         let mut state = self.lock();
         let records: Vec<Record> = state
             .entries
@@ -518,7 +646,9 @@ impl Queue {
                 id: e.id,
                 ignored_code: 3,
                 api_code: 0,
-                reason: "played more than 14 days ago: Last.fm refuses such plays, and liblfm never re-stamps them".into(),
+                reason: format!(
+                    "played more than {days} days ago: the server would refuse it, and liblfm never re-stamps plays"
+                ),
             })
             .collect();
         outcome.rejected += records.len();

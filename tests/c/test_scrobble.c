@@ -236,6 +236,7 @@ static void test_queue(void) {
     CHECK(entry.track.album == NULL && entry.track.timestamp == now - 700);
     CHECK(entry.reason != NULL && strstr(entry.reason, "error 6") != NULL);
     CHECK(entry.queued_at >= now - 5);
+    CHECK(entry.isolated_failures == 0);
     uint64_t rejected_id = entry.id;
     CHECK_STATUS(lfm_queue_entries_get(entries, 1, &entry, &err), LFM_ERR_INVALID_ARGUMENT);
     expect_error(err, LFM_ERR_INVALID_ARGUMENT);
@@ -262,6 +263,25 @@ static void test_queue(void) {
     CHECK_STATUS(lfm_queue_remove(NULL, 1, &err), LFM_ERR_INVALID_ARGUMENT);
     expect_error(err, LFM_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(lfm_queue_retry(NULL, 1, &err), LFM_ERR_INVALID_ARGUMENT);
+    expect_error(err, LFM_ERR_INVALID_ARGUMENT);
+
+    /* The age limit: 1 day rejects a 2-day-old play; 0 lifts the limit. */
+    lfm_track old_play = make_track("Queue Old", "Two days", now - 2 * 86400);
+    CHECK_STATUS(lfm_queue_set_max_age_days(queue, 1, &err), LFM_OK);
+    CHECK_STATUS(lfm_queue_push(queue, &old_play, &err), LFM_OK);
+    CHECK_STATUS(lfm_queue_flush(queue, client, &sent, &err), LFM_OK);
+    CHECK(sent == 0);
+    CHECK_STATUS(lfm_queue_list(queue, &entries, &err), LFM_OK);
+    CHECK(lfm_queue_entries_count(entries) == 1);
+    CHECK_STATUS(lfm_queue_entries_get(entries, 0, &entry, &err), LFM_OK);
+    CHECK(entry.rejected && entry.ignored_code == 3 && strstr(entry.reason, "1 days") != NULL);
+    uint64_t old_id = entry.id;
+    lfm_queue_entries_free(entries);
+    CHECK_STATUS(lfm_queue_set_max_age_days(queue, 0, &err), LFM_OK);
+    CHECK_STATUS(lfm_queue_retry(queue, old_id, &err), LFM_OK);
+    CHECK_STATUS(lfm_queue_flush(queue, client, &sent, &err), LFM_OK);
+    CHECK(sent == 1);
+    CHECK_STATUS(lfm_queue_set_max_age_days(NULL, 3, &err), LFM_ERR_INVALID_ARGUMENT);
     expect_error(err, LFM_ERR_INVALID_ARGUMENT);
 
     /* Nothing damaged. */

@@ -1,0 +1,504 @@
+// lfm.hpp: a header-only C++17 wrapper over lfm.h, the C API of liblfm.
+//
+//     #include <lfm.hpp>
+//
+//     lfm::Client client(api_key, api_secret);
+//     client.set_base_url("https://ws.audioscrobbler.com/2.0/");
+//     try {
+//         lfm::Session s = client.get_mobile_session("rj", password);
+//         lfm::Track t{"Björk", "Jóga"};
+//         t.timestamp = started_at;
+//         client.scrobble({t});
+//     } catch (const lfm::Error &e) {
+//         std::cerr << e.what() << " (Last.fm error " << e.api_code() << ")\n";
+//     }
+//
+// Link it like the C library: `pkg-config --cflags --libs lfm`, or CMake's lfm::lfm.
+//
+// Design
+// - Every owning type (Client, Queue, ScrobbleResult, QueueEntries, UniqueString,
+//   UniqueError) is a move-only RAII handle that frees its C object exactly once.
+// - Strings go in as std::string (or anything convertible) and come out as std::string;
+//   optional fields the C API leaves NULL come out as std::optional<std::string>.
+// - Every failing C call throws lfm::Error, which carries the lfm_status, the Last.fm API
+//   code, the HTTP status, retry_after_ms, is_retryable and the message. Nothing else is
+//   thrown except std::bad_alloc (and std::out_of_range from ScrobbleResult/QueueEntries::at).
+// - Adding a C function: a fallible `lfm_status f(args..., lfm_error **)` becomes a one-line
+//   `detail::check(f, args...)`; see the setters of Client for the pattern.
+//
+// Thread-safety (the C library's rules, unchanged)
+// - A Client or Queue may be used from any number of threads at once (the C objects are
+//   internally synchronised); setters affect calls that start after they return. Do not move from, assign to, or destroy a
+//   Client/Queue while another thread uses it.
+// - Calls that talk to the server block the calling thread for at most the client's
+//   timeout (30 s by default): keep them off UI threads.
+// - Error, ScrobbleResult, QueueEntries and the value types are immutable after construction
+//   and may be read from any thread.
+// - There is no thread-local state anywhere: each error travels in its exception.
+
+#ifndef LFM_HPP
+#define LFM_HPP
+
+#include "lfm.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#if __cplusplus < 201703L && !(defined(_MSVC_LANG) && _MSVC_LANG >= 201703L)
+#error "lfm.hpp needs C++17 or newer"
+#endif
+
+namespace lfm {
+
+// ---------------------------------------------------------------------------------------
+// Errors
+
+/// A failed liblfm call. Immutable and copyable; safe to read from any thread.
+class Error : public std::runtime_error {
+public:
+    Error(lfm_status status, std::int32_t api_code, std::uint16_t http_status,
+          std::uint32_t retry_after_ms, bool retryable, const std::string &message)
+        : std::runtime_error(message.empty() ? std::string(lfm_status_str(status)) : message),
+          status_(status),
+          api_code_(api_code),
+          http_status_(http_status),
+          retry_after_ms_(retry_after_ms),
+          retryable_(retryable) {}
+
+    /// The LFM_ERR_* status (never LFM_OK).
+    lfm_status status() const noexcept { return status_; }
+    /// The Last.fm error code (4 wrong password, 9 bad session, 29 rate limit...) for
+    /// LFM_ERR_API; 0 otherwise.
+    std::int32_t api_code() const noexcept { return api_code_; }
+    /// The HTTP status of the reply behind the error; 0 when there was no reply.
+    std::uint16_t http_status() const noexcept { return http_status_; }
+    /// A suggested wait before retrying, in milliseconds; 0 when none.
+    std::uint32_t retry_after_ms() const noexcept { return retry_after_ms_; }
+    /// Whether the same request may succeed later (network, timeout, 5xx, 429, 8/11/16/29).
+    bool is_retryable() const noexcept { return retryable_; }
+    /// Static English text for status(), e.g. "Last.fm API error".
+    const char *status_str() const noexcept { return lfm_status_str(status_); }
+
+private:
+    lfm_status status_;
+    std::int32_t api_code_;
+    std::uint16_t http_status_;
+    std::uint32_t retry_after_ms_;
+    bool retryable_;
+};
+
+namespace detail {
+
+/// Deleters for every C object the library hands out.
+struct ErrorFree {
+    void operator()(lfm_error *e) const noexcept { lfm_error_free(e); }
+};
+struct StringFree {
+    void operator()(char *s) const noexcept { lfm_string_free(s); }
+};
+struct ClientFree {
+    void operator()(lfm_client *c) const noexcept { lfm_client_free(c); }
+};
+struct QueueFree {
+    void operator()(lfm_queue *q) const noexcept { lfm_queue_free(q); }
+};
+struct ScrobbleResultFree {
+    void operator()(lfm_scrobble_result *r) const noexcept { lfm_scrobble_result_free(r); }
+};
+struct QueueEntriesFree {
+    void operator()(lfm_queue_entries *e) const noexcept { lfm_queue_entries_free(e); }
+};
+
+}  // namespace detail
+
+/// RAII owner of an lfm_error (freed with lfm_error_free).
+using UniqueError = std::unique_ptr<lfm_error, detail::ErrorFree>;
+/// RAII owner of a string returned by the library (freed with lfm_string_free).
+using UniqueString = std::unique_ptr<char, detail::StringFree>;
+
+namespace detail {
+
+/// Turn a failed status and its (owned) error into an lfm::Error, freeing the C error.
+[[noreturn]] inline void throw_error(lfm_status status, lfm_error *raw) {
+    UniqueError err(raw);
+    // A NULL err (only possible on allocation failure inside the library) still throws.
+    throw Error(status, lfm_error_api_code(err.get()), lfm_error_http_status(err.get()),
+                lfm_error_retry_after_ms(err.get()), lfm_error_is_retryable(err.get()),
+                err ? std::string(lfm_error_message(err.get())) : std::string());
+}
+
+/// Call a fallible C function `fn(args..., &err)` and throw lfm::Error on failure.
+template <class Fn, class... Args>
+inline void check(Fn fn, Args... args) {
+    lfm_error *err = nullptr;
+    lfm_status status = fn(args..., &err);
+    if (status != LFM_OK) throw_error(status, err);
+    lfm_error_free(err);  // NULL on success; freed anyway, should a future version set it
+}
+
+/// Take ownership of a library string and copy it out; NULL gives "".
+inline std::string take_string(char *raw) {
+    UniqueString owned(raw);
+    return owned ? std::string(owned.get()) : std::string();
+}
+
+/// Take ownership of a library string that may legitimately be NULL.
+inline std::optional<std::string> take_optional_string(char *raw) {
+    UniqueString owned(raw);
+    if (!owned) return std::nullopt;
+    return std::string(owned.get());
+}
+
+inline std::optional<std::string> optional_string(const char *s) {
+    if (s == nullptr) return std::nullopt;
+    return std::string(s);
+}
+
+/// A non-empty std::string as a C pointer, NULL for an empty one ("not sent").
+inline const char *c_str_or_null(const std::string &s) { return s.empty() ? nullptr : s.c_str(); }
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------
+// Value types
+
+/// One request parameter. Names and values are UTF-8.
+struct Param {
+    std::string name;
+    std::string value;
+};
+using Params = std::vector<Param>;
+
+/// Flags of Client::call, combinable with |.
+enum class CallFlags : std::uint32_t {
+    None = 0,
+    Signed = LFM_CALL_SIGNED,    ///< add api_sig
+    Session = LFM_CALL_SESSION,  ///< add the client's session key (sk)
+    Post = LFM_CALL_POST,        ///< form-encoded POST instead of a GET
+    Write = LFM_CALL_WRITE,      ///< all three: what every write method needs
+};
+constexpr CallFlags operator|(CallFlags a, CallFlags b) noexcept {
+    return static_cast<CallFlags>(static_cast<std::uint32_t>(a) | static_cast<std::uint32_t>(b));
+}
+
+/// A played (or playing) track. Empty optional strings and zero numbers are "not sent".
+struct Track {
+    std::string artist;             ///< required
+    std::string track;              ///< required
+    std::string album;              ///< optional
+    std::string album_artist;       ///< optional
+    std::string mbid;               ///< optional MusicBrainz track id
+    std::int64_t timestamp = 0;     ///< UTC Unix seconds when playback started (scrobbles)
+    std::uint32_t duration_secs = 0;  ///< 0 = unknown
+    std::uint32_t track_number = 0;   ///< 0 = unknown
+
+    Track() = default;
+    Track(std::string artist_, std::string track_, std::int64_t timestamp_ = 0)
+        : artist(std::move(artist_)), track(std::move(track_)), timestamp(timestamp_) {}
+
+    /// A C view borrowing this object's strings: valid while *this is alive and unchanged.
+    lfm_track c_view() const noexcept {
+        lfm_track t{};
+        t.artist = artist.c_str();
+        t.track = track.c_str();
+        t.album = detail::c_str_or_null(album);
+        t.album_artist = detail::c_str_or_null(album_artist);
+        t.mbid = detail::c_str_or_null(mbid);
+        t.timestamp = timestamp;
+        t.duration_secs = duration_secs;
+        t.track_number = track_number;
+        return t;
+    }
+
+    /// Copy a C track (NULL strings become empty).
+    static Track from_c(const lfm_track &t) {
+        auto s = [](const char *p) { return p ? std::string(p) : std::string(); };
+        Track out(s(t.artist), s(t.track), t.timestamp);
+        out.album = s(t.album);
+        out.album_artist = s(t.album_artist);
+        out.mbid = s(t.mbid);
+        out.duration_secs = t.duration_secs;
+        out.track_number = t.track_number;
+        return out;
+    }
+};
+
+/// The result of a mobile login.
+struct Session {
+    std::string key;   ///< the session key (a secret: never log it)
+    std::string name;  ///< the account's canonical name
+};
+
+// ---------------------------------------------------------------------------------------
+// Free functions
+
+/// The library's version, e.g. "0.1.0" (may differ from the LFM_VERSION_* of this header).
+inline std::string version() { return lfm_version(); }
+
+/// The api_sig of a request: see lfm_sign(). Throws on duplicate names or invalid UTF-8.
+inline std::string sign(const Params &params, const std::string &api_secret) {
+    std::vector<lfm_param> c;
+    c.reserve(params.size());
+    for (const Param &p : params) c.push_back(lfm_param{p.name.c_str(), p.value.c_str()});
+    char *sig = nullptr;
+    detail::check(lfm_sign, c.empty() ? nullptr : c.data(), c.size(), api_secret.c_str(), &sig);
+    return detail::take_string(sig);
+}
+
+/// Last.fm's rule: longer than 30 s, played for half its length or 4 minutes.
+inline bool scrobble_eligible(std::uint32_t duration_secs, std::uint32_t played_secs) noexcept {
+    return lfm_scrobble_eligible(duration_secs, played_secs);
+}
+
+// ---------------------------------------------------------------------------------------
+// ScrobbleResult
+
+/// Per-track verdicts of Client::scrobble, in input order. Move-only owner.
+class ScrobbleResult {
+public:
+    explicit ScrobbleResult(lfm_scrobble_result *raw) noexcept : raw_(raw) {}
+
+    std::size_t accepted() const noexcept { return lfm_scrobble_result_accepted(raw_.get()); }
+    std::size_t ignored() const noexcept { return lfm_scrobble_result_ignored(raw_.get()); }
+    std::size_t size() const noexcept { return accepted() + ignored(); }
+    /// 0 accepted, 1 artist ignored, 2 track ignored, 3 too old, 4 too new, 5 daily limit.
+    std::int32_t ignored_code(std::size_t index) const {
+        range_check(index);
+        return lfm_scrobble_result_ignored_code(raw_.get(), index);
+    }
+    /// The server's reason for ignoring track `index` ("" when accepted).
+    std::string ignored_message(std::size_t index) const {
+        range_check(index);
+        const char *m = lfm_scrobble_result_ignored_message(raw_.get(), index);
+        return m ? std::string(m) : std::string();
+    }
+    const lfm_scrobble_result *get() const noexcept { return raw_.get(); }
+
+private:
+    void range_check(std::size_t index) const {
+        if (index >= size()) throw std::out_of_range("lfm::ScrobbleResult: index out of range");
+    }
+    std::unique_ptr<lfm_scrobble_result, detail::ScrobbleResultFree> raw_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Client
+
+/// A Last.fm API client. Move-only owner of an lfm_client; thread-safe (see the top).
+class Client {
+public:
+    /// Create a client; does no I/O. Throws lfm::Error (LFM_ERR_INVALID_ARGUMENT) on bad input.
+    Client(const std::string &api_key, const std::string &api_secret) {
+        lfm_client *raw = nullptr;
+        detail::check(lfm_client_new, api_key.c_str(), api_secret.c_str(), &raw);
+        raw_.reset(raw);
+    }
+
+    // --- settings (thread-safe; they affect calls that start afterwards) ---
+    void set_base_url(const std::string &url) {
+        detail::check(lfm_client_set_base_url, get(), url.c_str());
+    }
+    /// Set the session key; std::nullopt clears it.
+    void set_session_key(const std::optional<std::string> &key) {
+        detail::check(lfm_client_set_session_key, get(), key ? key->c_str() : nullptr);
+    }
+    void set_timeout_ms(std::uint32_t timeout_ms) {
+        detail::check(lfm_client_set_timeout_ms, get(), timeout_ms);
+    }
+    void set_user_agent(const std::string &user_agent) {
+        detail::check(lfm_client_set_user_agent, get(), user_agent.c_str());
+    }
+    /// Trust the certificates of a PEM file in addition to the bundled roots (read now).
+    void set_ca_file(const std::string &pem_path) {
+        detail::check(lfm_client_set_ca_file, get(), pem_path.c_str());
+    }
+    void set_allow_insecure_http(bool allow) {
+        detail::check(lfm_client_set_allow_insecure_http, get(), allow);
+    }
+    /// Requests per second, shared by all threads (default 5); 0 turns pacing off.
+    void set_rate_limit(std::uint32_t max_requests_per_second) {
+        detail::check(lfm_client_set_rate_limit, get(), max_requests_per_second);
+    }
+    /// Most tracks per track.scrobble request, 1..50 (default 50).
+    void set_max_batch(std::uint32_t max_tracks) {
+        detail::check(lfm_client_set_max_batch, get(), max_tracks);
+    }
+
+    // --- calls (blocking, thread-safe) ---
+
+    /// Log in with a user name (or e-mail) and password (auth.getMobileSession). The key is
+    /// also stored in the client. A wrong password throws Error with api_code() == 4.
+    Session get_mobile_session(const std::string &username, const std::string &password) {
+        char *key = nullptr;
+        char *name = nullptr;
+        detail::check(lfm_get_mobile_session, get(), username.c_str(), password.c_str(), &key,
+                      &name);
+        Session s;
+        s.key = detail::take_string(key);
+        s.name = detail::take_string(name);
+        return s;
+    }
+
+    /// Call any API method; returns the JSON body as received.
+    std::string call(const std::string &method, const Params &params = {},
+                     CallFlags flags = CallFlags::None) {
+        std::vector<lfm_param> c;
+        c.reserve(params.size());
+        for (const Param &p : params) c.push_back(lfm_param{p.name.c_str(), p.value.c_str()});
+        char *json = nullptr;
+        detail::check(lfm_call, get(), method.c_str(), c.empty() ? nullptr : c.data(), c.size(),
+                      static_cast<std::uint32_t>(flags), &json);
+        return detail::take_string(json);
+    }
+
+    /// track.updateNowPlaying (signed POST with the session key).
+    void update_now_playing(const Track &track) {
+        lfm_track t = track.c_view();
+        detail::check(lfm_update_now_playing, get(), &t);
+    }
+
+    /// Scrobble tracks (batched, in order); returns the per-track verdicts.
+    ScrobbleResult scrobble(const std::vector<Track> &tracks) {
+        std::vector<lfm_track> c;
+        c.reserve(tracks.size());
+        for (const Track &t : tracks) c.push_back(t.c_view());
+        lfm_scrobble_result *result = nullptr;
+        detail::check(lfm_scrobble, get(), c.empty() ? nullptr : c.data(), c.size(), &result);
+        return ScrobbleResult(result);
+    }
+
+    /// The C handle, for functions this wrapper does not cover yet. Still owned by *this.
+    lfm_client *get() const noexcept { return raw_.get(); }
+
+private:
+    std::unique_ptr<lfm_client, detail::ClientFree> raw_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Queue
+
+/// One play of a queue snapshot, copied out of the C snapshot.
+struct QueueEntry {
+    std::uint64_t id = 0;            ///< pass to Queue::remove / Queue::retry
+    Track track;
+    std::int64_t queued_at = 0;      ///< UTC Unix seconds
+    bool rejected = false;           ///< true: will not be sent unless retried
+    std::int32_t ignored_code = 0;   ///< Last.fm's ignored code for a rejected play
+    std::int32_t api_code = 0;       ///< API error (6, 13) that isolated a rejected play
+    std::optional<std::string> reason;      ///< why it was rejected
+    std::uint32_t attempts = 0;             ///< failed delivery attempts
+    std::optional<std::string> last_error;  ///< the last delivery error
+};
+
+/// A snapshot of a queue (Queue::list). Move-only owner of an lfm_queue_entries.
+class QueueEntries {
+public:
+    explicit QueueEntries(lfm_queue_entries *raw) noexcept : raw_(raw) {}
+
+    std::size_t size() const noexcept { return lfm_queue_entries_count(raw_.get()); }
+    bool empty() const noexcept { return size() == 0; }
+
+    /// Entry `index`, copied out. Throws std::out_of_range for a bad index.
+    QueueEntry at(std::size_t index) const {
+        if (index >= size()) throw std::out_of_range("lfm::QueueEntries: index out of range");
+        lfm_queue_entry e{};
+        detail::check(lfm_queue_entries_get, raw_.get(), index, &e);
+        QueueEntry out;
+        out.id = e.id;
+        out.track = Track::from_c(e.track);
+        out.queued_at = e.queued_at;
+        out.rejected = e.rejected;
+        out.ignored_code = e.ignored_code;
+        out.api_code = e.api_code;
+        out.reason = detail::optional_string(e.reason);
+        out.attempts = e.attempts;
+        out.last_error = detail::optional_string(e.last_error);
+        return out;
+    }
+    QueueEntry operator[](std::size_t index) const { return at(index); }
+
+    /// Every entry, oldest first.
+    std::vector<QueueEntry> to_vector() const {
+        std::vector<QueueEntry> v;
+        v.reserve(size());
+        for (std::size_t i = 0; i < size(); ++i) v.push_back(at(i));
+        return v;
+    }
+
+private:
+    std::unique_ptr<lfm_queue_entries, detail::QueueEntriesFree> raw_;
+};
+
+/// A durable queue of plays in one file. Move-only owner of an lfm_queue; thread-safe.
+class Queue {
+public:
+    /// Open (or create) the queue at `path`. Throws (LFM_ERR_IO) if another holds it.
+    explicit Queue(const std::string &path) {
+        lfm_queue *raw = nullptr;
+        detail::check(lfm_queue_open, path.c_str(), &raw);
+        raw_.reset(raw);
+    }
+
+    /// Queue a play durably (on disk when this returns); duplicates are ignored.
+    void push(const Track &track) {
+        lfm_track t = track.c_view();
+        detail::check(lfm_queue_push, get(), &t);
+    }
+
+    /// Plays waiting to be sent (rejected ones are not counted).
+    std::size_t size() const {
+        std::size_t n = 0;
+        detail::check(lfm_queue_len, raw_.get(), &n);
+        return n;
+    }
+
+    /// Send the queued plays through `client`; returns how many the server accepted. On
+    /// failure throws lfm::Error, and `*sent_before_failure` (if given) receives the number
+    /// accepted before the failure.
+    std::size_t flush(Client &client, std::size_t *sent_before_failure = nullptr) {
+        std::size_t sent = 0;
+        lfm_error *err = nullptr;
+        lfm_status status = lfm_queue_flush(get(), client.get(), &sent, &err);
+        if (sent_before_failure) *sent_before_failure = sent;
+        if (status != LFM_OK) detail::throw_error(status, err);
+        lfm_error_free(err);
+        return sent;
+    }
+
+    /// A snapshot of every play, pending and rejected, oldest first.
+    QueueEntries list() const {
+        lfm_queue_entries *raw = nullptr;
+        detail::check(lfm_queue_list, raw_.get(), &raw);
+        return QueueEntries(raw);
+    }
+
+    /// Remove a play for good.
+    void remove(std::uint64_t id) { detail::check(lfm_queue_remove, get(), id); }
+    /// Move a rejected play back to pending.
+    void retry(std::uint64_t id) { detail::check(lfm_queue_retry, get(), id); }
+
+    /// What was damaged in the file when it was opened; std::nullopt when nothing was.
+    std::optional<std::string> damage_report() const {
+        char *report = nullptr;
+        detail::check(lfm_queue_damage_report, raw_.get(), &report);
+        return detail::take_optional_string(report);
+    }
+
+    /// The C handle. Still owned by *this.
+    lfm_queue *get() const noexcept { return raw_.get(); }
+
+private:
+    std::unique_ptr<lfm_queue, detail::QueueFree> raw_;
+};
+
+}  // namespace lfm
+
+#endif  // LFM_HPP
