@@ -23,6 +23,17 @@ pub struct lfm_client {
     client: Client,
 }
 
+#[cfg(test)]
+impl lfm_client {
+    pub(crate) fn for_tests(client: Client) -> lfm_client {
+        lfm_client { client }
+    }
+
+    pub(crate) fn client_for_tests(&self) -> &Client {
+        &self.client
+    }
+}
+
 /// Add `api_sig` to the request.
 pub const LFM_CALL_SIGNED: u32 = 1;
 /// Add `sk` from the client (LFM_ERR_NO_SESSION if it has none).

@@ -128,6 +128,66 @@ mod tests {
         }
     }
 
+    /// A panic inside an export comes back as LFM_ERR_PANIC with a message, and the same
+    /// client keeps working. The panic is real: a logger sink that panics, reached through
+    /// `lfm_call` on its normal path (the request fails to connect and is logged).
+    #[test]
+    fn a_panic_inside_an_export_is_caught_and_the_client_keeps_working() {
+        use crate::log::{Level, Logger};
+        use std::ffi::CStr;
+        use std::ptr;
+
+        let client = crate::Client::new("key", "secret").unwrap();
+        client.set_base_url("http://127.0.0.1:9/2.0/").unwrap();
+        client.set_rate_limit(0);
+        client
+            .set_logger(Some(Logger::new(Level::Debug, |_, _| {
+                panic!("sink exploded")
+            })))
+            .unwrap();
+        let handle = Box::into_raw(Box::new(lfm_client::for_tests(client)));
+        let mut json = ptr::null_mut();
+        let mut err = ptr::null_mut();
+        // SAFETY: a live handle, valid strings and out-pointers.
+        unsafe {
+            let status = lfm_call(
+                handle,
+                c"user.getInfo".as_ptr(),
+                ptr::null(),
+                0,
+                0,
+                &mut json,
+                &mut err,
+            );
+            assert_eq!(status, LFM_ERR_PANIC);
+            assert!(json.is_null());
+            assert_eq!(lfm_error_status(err), LFM_ERR_PANIC);
+            let message = CStr::from_ptr(lfm_error_message(err)).to_str().unwrap();
+            assert!(message.contains("sink exploded"), "{message}");
+            lfm_error_free(err);
+
+            // The process and the client go on: without the logger the same call fails the
+            // ordinary way (nothing listens on port 9).
+            (*handle).client_for_tests().set_logger(None).unwrap();
+            let status = lfm_call(
+                handle,
+                c"user.getInfo".as_ptr(),
+                ptr::null(),
+                0,
+                0,
+                &mut json,
+                &mut err,
+            );
+            assert_eq!(status, LFM_ERR_NETWORK);
+            lfm_error_free(err);
+            assert_eq!(
+                lfm_client_set_timeout_ms(handle, 1000, ptr::null_mut()),
+                LFM_OK
+            );
+            lfm_client_free(handle);
+        }
+    }
+
     #[test]
     fn version_macros_match_cargo() {
         let expected = format!("{LFM_VERSION_MAJOR}.{LFM_VERSION_MINOR}.{LFM_VERSION_PATCH}");
