@@ -36,6 +36,11 @@ fn header_exports_only_lfm_names() {
         let line = line.trim();
         let name = if let Some(rest) = line.strip_prefix("#define ") {
             rest.split_whitespace().next()
+        } else if line.starts_with("typedef ") && line.contains("(*") {
+            // typedef void (*name)(args);
+            line.split("(*")
+                .nth(1)
+                .and_then(|rest| rest.split(')').next())
         } else if (line.starts_with("typedef ") || line.starts_with("} ")) && line.ends_with(';') {
             line.trim_end_matches(';').split_whitespace().last()
         } else {
