@@ -43,6 +43,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -189,6 +190,31 @@ constexpr CallFlags operator|(CallFlags a, CallFlags b) noexcept {
     return static_cast<CallFlags>(static_cast<std::uint32_t>(a) | static_cast<std::uint32_t>(b));
 }
 
+/// Built-in services for Client::set_service.
+enum class Service : std::int32_t {
+    LastFm = LFM_SERVICE_LASTFM,
+    LibreFm = LFM_SERVICE_LIBREFM,
+};
+
+/// Trusted roots for Client::set_root_store.
+enum class RootStore : std::int32_t {
+    Bundled = LFM_ROOTS_BUNDLED,  ///< the Mozilla roots compiled in (default)
+    System = LFM_ROOTS_SYSTEM,    ///< the operating system's store
+};
+
+/// Log levels for Client::set_logger (more severe = smaller).
+enum class LogLevel : std::int32_t {
+    Error = LFM_LOG_ERROR,
+    Warn = LFM_LOG_WARN,
+    Info = LFM_LOG_INFO,
+    Debug = LFM_LOG_DEBUG,
+};
+
+/// A log sink: called on whichever thread logs, possibly several at once, so it must be
+/// thread-safe and quick. The message is valid only during the call. Exceptions it throws
+/// are swallowed (they must not cross the C library).
+using Logger = std::function<void(LogLevel, std::string_view)>;
+
 /// A played (or playing) track. Empty optional strings and zero numbers are "not sent".
 struct Track {
     std::string artist;             ///< required
@@ -332,7 +358,70 @@ public:
         detail::check(lfm_client_set_max_batch, get(), max_tracks);
     }
 
+    /// Bound the connection phase (TCP, proxy, TLS) within the overall timeout.
+    void set_connect_timeout_ms(std::uint32_t timeout_ms) {
+        detail::check(lfm_client_set_connect_timeout_ms, get(), timeout_ms);
+    }
+    /// Point at a built-in service (API root and authorisation page).
+    void set_service(Service service) {
+        detail::check(lfm_client_set_service, get(), static_cast<std::int32_t>(service));
+    }
+    /// The authorisation page used by auth_url(), for other servers.
+    void set_auth_url(const std::string &url) {
+        detail::check(lfm_client_set_auth_url, get(), url.c_str());
+    }
+    /// http://, socks5://, socks5h://, socks4:// proxy URL; std::nullopt connects directly.
+    void set_proxy(const std::optional<std::string> &proxy_url) {
+        detail::check(lfm_client_set_proxy, get(), proxy_url ? proxy_url->c_str() : nullptr);
+    }
+    void set_root_store(RootStore store) {
+        detail::check(lfm_client_set_root_store, get(), static_cast<std::int32_t>(store));
+    }
+
+    /// Send log lines at `max_level` or more severe to `logger`; an empty Logger turns
+    /// logging off. Every logger ever set lives as long as the Client, because calls that
+    /// started earlier may still be using it.
+    void set_logger(Logger logger, LogLevel max_level = LogLevel::Info) {
+        if (!logger) {
+            detail::check(lfm_client_set_logger, get(), static_cast<lfm_log_fn>(nullptr),
+                          static_cast<std::int32_t>(max_level), static_cast<void *>(nullptr));
+            return;
+        }
+        auto owned = std::make_unique<Logger>(std::move(logger));
+        detail::check(lfm_client_set_logger, get(), static_cast<lfm_log_fn>(&log_trampoline),
+                      static_cast<std::int32_t>(max_level), static_cast<void *>(owned.get()));
+        loggers_.push_back(std::move(owned));
+    }
+
     // --- calls (blocking, thread-safe) ---
+
+    /// Desktop login, step 1: a request token (auth.getToken).
+    std::string get_token() {
+        char *token = nullptr;
+        detail::check(lfm_get_token, get(), &token);
+        return detail::take_string(token);
+    }
+    /// The page the user opens to approve the application: with a token (desktop flow)
+    /// and/or a callback URL (web flow). No I/O.
+    std::string auth_url(const std::optional<std::string> &token,
+                         const std::optional<std::string> &callback_url = std::nullopt) const {
+        char *url = nullptr;
+        detail::check(lfm_auth_url, static_cast<const lfm_client *>(raw_.get()),
+                      token ? token->c_str() : nullptr,
+                      callback_url ? callback_url->c_str() : nullptr, &url);
+        return detail::take_string(url);
+    }
+    /// Desktop/web login, last step: exchange an approved token for a session (stored in
+    /// the client). Not yet approved: throws Error with api_code() == 14.
+    Session get_session(const std::string &token) {
+        char *key = nullptr;
+        char *name = nullptr;
+        detail::check(lfm_get_session, get(), token.c_str(), &key, &name);
+        Session s;
+        s.key = detail::take_string(key);
+        s.name = detail::take_string(name);
+        return s;
+    }
 
     /// Log in with a user name (or e-mail) and password (auth.getMobileSession). The key is
     /// also stored in the client. A wrong password throws Error with api_code() == 4.
@@ -379,6 +468,17 @@ public:
     lfm_client *get() const noexcept { return raw_.get(); }
 
 private:
+    static void log_trampoline(void *user_data, std::int32_t level, const char *message) noexcept {
+        try {
+            (*static_cast<Logger *>(user_data))(static_cast<LogLevel>(level),
+                                                message ? std::string_view(message) : std::string_view());
+        } catch (...) {
+            // A logger must not throw through C; the line is dropped.
+        }
+    }
+
+    // Declared before raw_ so that the client is freed first, then the loggers it used.
+    std::vector<std::unique_ptr<Logger>> loggers_;
     std::unique_ptr<lfm_client, detail::ClientFree> raw_;
 };
 
@@ -484,6 +584,11 @@ public:
     void remove(std::uint64_t id) { detail::check(lfm_queue_remove, get(), id); }
     /// Move a rejected play back to pending.
     void retry(std::uint64_t id) { detail::check(lfm_queue_retry, get(), id); }
+
+    /// Reject plays older than `days` when a flush reaches them (default 14); 0 = no limit.
+    void set_max_age_days(std::uint32_t days) {
+        detail::check(lfm_queue_set_max_age_days, get(), days);
+    }
 
     /// What was damaged in the file when it was opened; std::nullopt when nothing was.
     std::optional<std::string> damage_report() const {

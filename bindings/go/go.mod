@@ -1,0 +1,3 @@
+module liblfm.example/lfm
+
+go 1.19

@@ -1,0 +1,369 @@
+package fm.liblfm
+
+import com.sun.jna.Pointer
+import com.sun.jna.ptr.PointerByReference
+import java.util.concurrent.locks.ReentrantReadWriteLock
+import kotlin.concurrent.read
+import kotlin.concurrent.write
+
+/** liblfm's status codes (lfm_status). */
+object Status {
+    const val OK = 0
+    const val INVALID_ARGUMENT = 1
+    const val NETWORK = 2
+    const val TIMEOUT = 3
+    const val HTTP = 4
+    const val PARSE = 5
+    const val API = 6
+    const val INSECURE = 7
+    const val NO_SESSION = 8
+    const val IO = 9
+    const val PANIC = 10
+}
+
+/** Flags of [LastFmClient.call], combinable with `or`. */
+object CallFlags {
+    const val NONE = 0
+    const val SIGNED = 1
+    const val SESSION = 2
+    const val POST = 4
+    /** SIGNED | SESSION | POST: what every write method needs. */
+    const val WRITE = 7
+}
+
+/**
+ * A failed liblfm call. [apiCode] is Last.fm's error code for [Status.API] (4 wrong password,
+ * 9 bad session, 29 rate limit...), [httpStatus] the reply's HTTP status (0 when none).
+ */
+class LastFmException(
+    val status: Int,
+    val apiCode: Int,
+    val httpStatus: Int,
+    val retryAfterMs: Long,
+    val isRetryable: Boolean,
+    message: String,
+) : Exception(message) {
+    /** Plays accepted before a failed [ScrobbleQueue.flush]; 0 otherwise. */
+    var sentBeforeFailure: Long = 0
+        internal set
+
+    override fun toString(): String =
+        "LastFmException(${LfmNative.lib.lfm_status_str(status)}" +
+            (if (apiCode != 0) ", Last.fm error $apiCode" else "") +
+            (if (httpStatus != 0) ", HTTP $httpStatus" else "") + "): $message"
+}
+
+/** A played (or playing) track; null/0 fields are not sent. */
+data class Track(
+    val artist: String,
+    val track: String,
+    val album: String? = null,
+    val albumArtist: String? = null,
+    val mbid: String? = null,
+    /** UTC Unix seconds when playback started. */
+    val timestamp: Long = 0,
+    val durationSecs: Int = 0,
+    val trackNumber: Int = 0,
+) {
+    internal fun fill(t: LfmNative.LfmTrack): LfmNative.LfmTrack {
+        t.artist = artist; t.track = track; t.album = album?.ifEmpty { null }
+        t.albumArtist = albumArtist?.ifEmpty { null }; t.mbid = mbid?.ifEmpty { null }
+        t.timestamp = timestamp; t.durationSecs = durationSecs; t.trackNumber = trackNumber
+        return t
+    }
+}
+
+/** A logged-in session. [key] is a secret: it is kept out of [toString]. */
+data class Session(val key: String, val name: String) {
+    override fun toString() = "Session(key=<${key.length} chars>, name=$name)"
+}
+
+/** The server's verdict on one scrobbled track: 0 accepted, 1-5 Last.fm's ignored codes. */
+data class Verdict(val ignoredCode: Int, val ignoredMessage: String)
+
+data class ScrobbleResult(val accepted: Long, val ignored: Long, val verdicts: List<Verdict>)
+
+data class QueueEntry(
+    val id: Long,
+    val track: Track,
+    val queuedAt: Long,
+    val rejected: Boolean,
+    val ignoredCode: Int,
+    val apiCode: Int,
+    val reason: String?,
+    val attempts: Int,
+    val lastError: String?,
+)
+
+/** The library's version, e.g. "0.1.0". */
+fun lfmVersion(): String = LfmNative.lib.lfm_version()
+
+/** Last.fm's rule: longer than 30 s, played for half its length or 4 minutes. */
+fun scrobbleEligible(durationSecs: Int, playedSecs: Int): Boolean =
+    LfmNative.lib.lfm_scrobble_eligible(durationSecs, playedSecs) != 0.toByte()
+
+/** The api_sig of a request. */
+fun sign(params: List<Pair<String, String>>, apiSecret: String): String {
+    val out = PointerByReference()
+    check { err -> LfmNative.lib.lfm_sign(params.toNative(), SizeT(params.size.toLong()), apiSecret, out, err) }
+    return takeString(out.value) ?: ""
+}
+
+// --- helpers -------------------------------------------------------------------------
+
+/** Run a fallible C call with a trailing `lfm_error **`; throw [LastFmException] on failure. */
+internal inline fun check(call: (PointerByReference) -> Int) {
+    val err = PointerByReference()
+    val status = call(err)
+    val e = err.value
+    try {
+        if (status != Status.OK) {
+            val lib = LfmNative.lib
+            throw LastFmException(
+                status,
+                lib.lfm_error_api_code(e),
+                lib.lfm_error_http_status(e).toInt() and 0xffff,
+                lib.lfm_error_retry_after_ms(e).toLong() and 0xffffffffL,
+                lib.lfm_error_is_retryable(e) != 0.toByte(),
+                lib.lfm_error_message(e).ifEmpty { lib.lfm_status_str(status) },
+            )
+        }
+    } finally {
+        LfmNative.lib.lfm_error_free(e)
+    }
+}
+
+internal fun takeString(p: Pointer?): String? {
+    if (p == null) return null
+    try {
+        return p.getString(0, "UTF-8")
+    } finally {
+        LfmNative.lib.lfm_string_free(p)
+    }
+}
+
+internal fun List<Pair<String, String>>.toNative(): Array<LfmNative.LfmParam>? {
+    if (isEmpty()) return null
+    @Suppress("UNCHECKED_CAST")
+    val arr = LfmNative.LfmParam().toArray(size) as Array<LfmNative.LfmParam>
+    forEachIndexed { i, (n, v) -> arr[i].name = n; arr[i].value = v }
+    return arr
+}
+
+/** Owns a C handle: calls share a read lock; close() takes the write lock, frees once. */
+internal class Handle(private var ptr: Pointer?, private val free: (Pointer) -> Unit, private val kind: String) {
+    private val lock = ReentrantReadWriteLock()
+
+    fun <T> use(block: (Pointer) -> T): T = lock.read {
+        block(ptr ?: throw IllegalStateException("$kind is closed"))
+    }
+
+    fun close() = lock.write {
+        ptr?.let(free)
+        ptr = null
+    }
+}
+
+// --- client ----------------------------------------------------------------------------
+
+/**
+ * A Last.fm API client: credentials, settings, a session key and kept-alive connections.
+ *
+ * Thread-safe: share one client across threads; setters affect calls that start after they
+ * return. Blocking calls (anything that talks to the server) wait up to the timeout (30 s by
+ * default): on Android, never on the main thread. [close] waits for calls in flight.
+ */
+class LastFmClient(apiKey: String, apiSecret: String) : AutoCloseable {
+    private val lib = LfmNative.lib
+    internal val handle: Handle
+
+    init {
+        val out = PointerByReference()
+        check { err -> lib.lfm_client_new(apiKey, apiSecret, out, err) }
+        handle = Handle(out.value, { lib.lfm_client_free(it) }, "LastFmClient")
+    }
+
+    private inline fun call(crossinline f: (Pointer, PointerByReference) -> Int) =
+        handle.use { h -> check { err -> f(h, err) } }
+
+    fun setBaseUrl(url: String) = call { h, e -> lib.lfm_client_set_base_url(h, url, e) }
+    /** null clears the session key. */
+    fun setSessionKey(key: String?) = call { h, e -> lib.lfm_client_set_session_key(h, key, e) }
+    fun setTimeoutMs(ms: Int) = call { h, e -> lib.lfm_client_set_timeout_ms(h, ms, e) }
+    fun setUserAgent(ua: String) = call { h, e -> lib.lfm_client_set_user_agent(h, ua, e) }
+    fun setCaFile(pemPath: String) = call { h, e -> lib.lfm_client_set_ca_file(h, pemPath, e) }
+    fun setAllowInsecureHttp(allow: Boolean) =
+        call { h, e -> lib.lfm_client_set_allow_insecure_http(h, if (allow) 1 else 0, e) }
+    /** Requests per second, shared by all threads (default 5); 0 turns pacing off. */
+    fun setRateLimit(perSecond: Int) = call { h, e -> lib.lfm_client_set_rate_limit(h, perSecond, e) }
+    fun setMaxBatch(maxTracks: Int) = call { h, e -> lib.lfm_client_set_max_batch(h, maxTracks, e) }
+
+    fun setConnectTimeoutMs(ms: Int) = call { h, e -> lib.lfm_client_set_connect_timeout_ms(h, ms, e) }
+    /** 0 Last.fm, 1 Libre.fm: sets the API root and the authorisation page. */
+    fun setService(service: Int) = call { h, e -> lib.lfm_client_set_service(h, service, e) }
+    fun setAuthUrl(url: String) = call { h, e -> lib.lfm_client_set_auth_url(h, url, e) }
+    /** http:// or socks5:// proxy; null connects directly. */
+    fun setProxy(proxyUrl: String?) = call { h, e -> lib.lfm_client_set_proxy(h, proxyUrl, e) }
+    /** 0 the bundled Mozilla roots (default), 1 the system's store. */
+    fun setRootStore(store: Int) = call { h, e -> lib.lfm_client_set_root_store(h, store, e) }
+
+    /** Desktop login, step 1: a request token (auth.getToken). */
+    fun getToken(): String {
+        val out = PointerByReference()
+        call { h, e -> lib.lfm_get_token(h, out, e) }
+        return takeString(out.value) ?: ""
+    }
+
+    /** The page the user opens to approve the application. No I/O. */
+    fun authUrl(token: String?, callbackUrl: String? = null): String {
+        val out = PointerByReference()
+        call { h, e -> lib.lfm_auth_url(h, token, callbackUrl, out, e) }
+        return takeString(out.value) ?: ""
+    }
+
+    /** Exchange an approved token for a session; before approval: apiCode 14. */
+    fun getSession(token: String): Session {
+        val key = PointerByReference()
+        val name = PointerByReference()
+        try {
+            call { h, e -> lib.lfm_get_session(h, token, key, name, e) }
+        } finally {
+            val k = takeString(key.value)
+            val n = takeString(name.value)
+            if (k != null) return Session(k, n ?: "")
+        }
+        error("unreachable: lfm_get_session succeeded without a key")
+    }
+
+    /** auth.getMobileSession; a wrong password throws [LastFmException] with apiCode 4. */
+    fun getMobileSession(username: String, password: String): Session {
+        val key = PointerByReference()
+        val name = PointerByReference()
+        try {
+            call { h, e -> lib.lfm_get_mobile_session(h, username, password, key, name, e) }
+        } finally {
+            val k = takeString(key.value)
+            val n = takeString(name.value)
+            if (k != null) return Session(k, n ?: username)
+        }
+        error("unreachable: lfm_get_mobile_session succeeded without a key")
+    }
+
+    /** Any API method; returns the JSON body as received. */
+    fun call(method: String, params: List<Pair<String, String>> = emptyList(), flags: Int = CallFlags.NONE): String {
+        val out = PointerByReference()
+        call { h, e -> lib.lfm_call(h, method, params.toNative(), SizeT(params.size.toLong()), flags, out, e) }
+        return takeString(out.value) ?: ""
+    }
+
+    fun updateNowPlaying(track: Track) =
+        call { h, e -> lib.lfm_update_now_playing(h, track.fill(LfmNative.LfmTrack()), e) }
+
+    fun scrobble(tracks: List<Track>): ScrobbleResult {
+        @Suppress("UNCHECKED_CAST")
+        val arr = if (tracks.isEmpty()) null else
+            (LfmNative.LfmTrack().toArray(tracks.size) as Array<LfmNative.LfmTrack>).also { a ->
+                tracks.forEachIndexed { i, t -> t.fill(a[i]) }
+            }
+        val out = PointerByReference()
+        call { h, e -> lib.lfm_scrobble(h, arr, SizeT(tracks.size.toLong()), out, e) }
+        val r = out.value
+        try {
+            return ScrobbleResult(
+                lib.lfm_scrobble_result_accepted(r).toLong(),
+                lib.lfm_scrobble_result_ignored(r).toLong(),
+                tracks.indices.map { i ->
+                    Verdict(
+                        lib.lfm_scrobble_result_ignored_code(r, SizeT(i.toLong())),
+                        lib.lfm_scrobble_result_ignored_message(r, SizeT(i.toLong())) ?: "",
+                    )
+                },
+            )
+        } finally {
+            lib.lfm_scrobble_result_free(r)
+        }
+    }
+
+    override fun close() = handle.close()
+}
+
+// --- queue -----------------------------------------------------------------------------
+
+/**
+ * A durable queue of plays in one file: [push] returns once the play is on disk; [flush]
+ * removes each play only after the server's verdict. Thread-safe; one open queue per file.
+ */
+class ScrobbleQueue(path: String) : AutoCloseable {
+    private val lib = LfmNative.lib
+    private val handle: Handle
+
+    init {
+        val out = PointerByReference()
+        check { err -> lib.lfm_queue_open(path, out, err) }
+        handle = Handle(out.value, { lib.lfm_queue_free(it) }, "ScrobbleQueue")
+    }
+
+    private inline fun call(crossinline f: (Pointer, PointerByReference) -> Int) =
+        handle.use { h -> check { err -> f(h, err) } }
+
+    fun push(track: Track) = call { h, e -> lib.lfm_queue_push(h, track.fill(LfmNative.LfmTrack()), e) }
+
+    /** Plays waiting to be sent (rejected ones are not counted). */
+    val size: Long
+        get() {
+            val n = SizeTByReference()
+            call { h, e -> lib.lfm_queue_len(h, n, e) }
+            return n.value
+        }
+
+    /** Send the queued plays through [client]; returns how many were accepted. */
+    fun flush(client: LastFmClient): Long {
+        val sent = SizeTByReference()
+        client.handle.use { c ->
+            try {
+                call { h, e -> lib.lfm_queue_flush(h, c, sent, e) }
+            } catch (e: LastFmException) {
+                e.sentBeforeFailure = sent.value
+                throw e
+            }
+        }
+        return sent.value
+    }
+
+    /** Every play, pending and rejected, oldest first. */
+    fun list(): List<QueueEntry> {
+        val out = PointerByReference()
+        call { h, e -> lib.lfm_queue_list(h, out, e) }
+        val entries = out.value
+        try {
+            val n = lib.lfm_queue_entries_count(entries).toLong()
+            return (0 until n).map { i ->
+                val ce = LfmNative.LfmQueueEntry()
+                check { e -> lib.lfm_queue_entries_get(entries, SizeT(i), ce, e) }
+                val t = ce.track
+                QueueEntry(
+                    ce.id,
+                    Track(t.artist ?: "", t.track ?: "", t.album, t.albumArtist, t.mbid, t.timestamp, t.durationSecs, t.trackNumber),
+                    ce.queuedAt, ce.rejected != 0.toByte(), ce.ignoredCode, ce.apiCode, ce.reason, ce.attempts, ce.lastError,
+                )
+            }
+        } finally {
+            lib.lfm_queue_entries_free(entries)
+        }
+    }
+
+    fun remove(id: Long) = call { h, e -> lib.lfm_queue_remove(h, id, e) }
+    fun retry(id: Long) = call { h, e -> lib.lfm_queue_retry(h, id, e) }
+
+    /** Reject plays older than [days] when a flush reaches them (default 14); 0 = no limit. */
+    fun setMaxAgeDays(days: Int) = call { h, e -> lib.lfm_queue_set_max_age_days(h, days, e) }
+
+    /** What was damaged in the file when it was opened; null when nothing was. */
+    fun damageReport(): String? {
+        val out = PointerByReference()
+        call { h, e -> lib.lfm_queue_damage_report(h, out, e) }
+        return takeString(out.value)
+    }
+
+    override fun close() = handle.close()
+}

@@ -1,0 +1,119 @@
+// RoundTrip.kt: the Kotlin/JVM binding against the mock server, using an installed liblfm.
+// Run by scripts/test-install.sh:
+//   java -Djna.library.path=$PREFIX/lib -cp lfm-roundtrip.jar:/usr/share/java/jna.jar RoundTripKt TAG DIR
+// with the environment of scripts/mock-env.sh. Exits 0 only if every check passed.
+
+import fm.liblfm.CallFlags
+import fm.liblfm.LastFmClient
+import fm.liblfm.LastFmException
+import fm.liblfm.ScrobbleQueue
+import fm.liblfm.Status
+import fm.liblfm.Track
+import fm.liblfm.lfmVersion
+import fm.liblfm.sign
+import java.io.File
+import java.util.concurrent.Executors
+import java.util.concurrent.TimeUnit
+import kotlin.system.exitProcess
+
+private var failures = 0
+
+private fun check(ok: Boolean, what: String) {
+    println((if (ok) "  ok   " else "  FAIL ") + what)
+    if (!ok) failures++
+}
+
+private fun env(name: String): String =
+    System.getenv(name)?.takeIf { it.isNotEmpty() } ?: run {
+        System.err.println("RoundTrip: $name is not set (source scripts/mock-env.sh)")
+        exitProcess(2)
+    }
+
+private inline fun expectError(block: () -> Unit): LastFmException? =
+    try { block(); null } catch (e: LastFmException) { e }
+
+fun main(args: Array<String>) {
+    require(args.size == 2) { "usage: RoundTripKt TAG QUEUE_DIR" }
+    val (tag, dir) = args
+    val now = System.currentTimeMillis() / 1000
+
+    check(lfmVersion() == "0.1.0", "lfmVersion() = ${lfmVersion()}")
+    check(sign(listOf("method" to "auth.getSession", "token" to "t"), "s").length == 32, "sign -> 32 hex digits")
+
+    try {
+        LastFmClient(env("LFM_API_KEY"), env("LFM_API_SECRET")).use { client ->
+            client.setBaseUrl(env("LFM_BASE_URL"))
+            client.setCaFile(env("LFM_CA_FILE"))
+            client.setRateLimit(0)
+            client.setTimeoutMs(15_000)
+
+            val wrong = expectError { client.getMobileSession(env("LFM_USERNAME"), "not the password") }
+            check(wrong != null && wrong.status == Status.API && wrong.apiCode == 4 && wrong.httpStatus != 0 && !wrong.isRetryable,
+                "wrong password -> LastFmException(API, apiCode 4)")
+
+            val session = client.getMobileSession(env("LFM_USERNAME"), env("LFM_PASSWORD"))
+            check(session.key.isNotEmpty() && session.name == "RJ", "getMobileSession over HTTPS -> key, name RJ")
+            check(!session.toString().contains(session.key), "Session.toString hides the key")
+
+            val loved = client.call("track.love", listOf("artist" to "Björk", "track" to "Jóga"), CallFlags.WRITE)
+            check(!loved.contains("\"error\""), "track.love (signed POST)")
+
+            client.call("mock.fault", listOf("kind" to "api_error", "code" to "16"))
+            val injected = expectError { client.call("user.getInfo", listOf("user" to "RJ")) }
+            check(injected != null && injected.apiCode == 16 && injected.isRetryable, "injected API error 16 -> retryable")
+
+            client.updateNowPlaying(Track("Björk", "np $tag", album = "Homogenic"))
+            check(client.call("mock.nowPlaying").contains("np $tag"), "updateNowPlaying reached the mock")
+
+            val result = client.scrobble(listOf(
+                Track("Björk", "scrobble 1 $tag", album = "Homogenic", timestamp = now - 600, durationSecs = 305),
+                Track("Sigur Rós", "scrobble 2 $tag", timestamp = now - 300),
+            ))
+            val stored = client.call("mock.scrobbles")
+            check(result.accepted == 2L && result.verdicts.all { it.ignoredCode == 0 } &&
+                stored.contains("scrobble 1 $tag") && stored.contains("scrobble 2 $tag") && stored.contains("Sigur Rós"),
+                "scrobble 2 tracks -> accepted, stored by the mock (UTF-8 intact)")
+
+            // Four JVM threads share the client.
+            val pool = Executors.newFixedThreadPool(4)
+            val futures = (0 until 8).map { i ->
+                pool.submit<Long> { client.scrobble(listOf(Track("Thread", "thread $i $tag", timestamp = now - 1000 - i))).accepted }
+            }
+            val accepted = futures.sumOf { it.get() }
+            pool.shutdown()
+            pool.awaitTermination(30, TimeUnit.SECONDS)
+            check(accepted == 8L, "8 scrobbles from 4 threads on one client")
+
+            client.setConnectTimeoutMs(5_000)
+            client.setProxy(null)
+            val token = client.getToken()
+            check(token.isNotEmpty() && client.authUrl(token).contains("token=$token"), "getToken + authUrl")
+            val pending = expectError { client.getSession(token) }
+            check(pending?.apiCode == 14, "getSession before approval -> apiCode 14")
+            client.call("mock.approveToken", listOf("token" to token))
+            check(client.getSession(token).name == "RJ", "getSession after approval -> RJ")
+
+            val path = File(dir, "roundtrip-kotlin-$tag.lfmq").path
+            ScrobbleQueue(path).use { queue ->
+                queue.push(Track("Queue", "queued 1 $tag", timestamp = now - 500))
+                queue.push(Track("Queue", "queued 2 $tag", timestamp = now - 400))
+                queue.push(Track("Queue", "queued 2 $tag", timestamp = now - 400))
+                check(queue.size == 2L, "queue: 3 pushes (one duplicate) -> size 2")
+                val entries = queue.list()
+                check(entries.map { it.track.track } == listOf("queued 1 $tag", "queued 2 $tag") && entries.none { it.rejected },
+                    "queue.list() snapshot")
+                check(queue.damageReport() == null, "queue.damageReport() = null")
+                val again = expectError { ScrobbleQueue(path).close() }
+                check(again?.status == Status.IO, "second open of the queue -> Status.IO")
+                check(queue.flush(client) == 2L && queue.size == 0L, "queue.flush -> 2 sent, empty")
+            }
+            val after = client.call("mock.scrobbles")
+            check(after.contains("queued 1 $tag") && after.contains("queued 2 $tag"), "the mock stored both queued plays")
+        }
+    } catch (e: LastFmException) {
+        check(false, "unexpected $e")
+    }
+
+    println("roundtrip (Kotlin): " + if (failures == 0) "all checks passed" else "FAILURES")
+    exitProcess(if (failures == 0) 0 else 1)
+}

@@ -1,0 +1,521 @@
+"""Python binding of liblfm, a thread-safe client for the Last.fm web API 2.0 (ctypes).
+
+    import lfm
+
+    with lfm.Client(API_KEY, API_SECRET) as client:
+        client.base_url = "https://ws.audioscrobbler.com/2.0/"      # the default
+        try:
+            session = client.get_mobile_session("rj", password)
+        except lfm.LfmError as e:
+            if e.api_code == 4: ...                                  # wrong password
+        client.scrobble([lfm.Track("Björk", "Jóga", timestamp=started)])
+
+Errors are :class:`LfmError` (``status``, ``api_code``, ``http_status``, ``retry_after_ms``,
+``retryable``). Blocking calls release the GIL, and a :class:`Client` or :class:`Queue` may
+be shared by any number of threads; ``close()`` waits for calls in flight. The library is
+located through ``$LFM_LIBRARY``, then pkg-config, then the system search path.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import enum
+import threading
+from contextlib import contextmanager
+from ctypes import byref, c_size_t, c_void_p
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Mapping, Optional, Sequence, Tuple, Union
+
+from . import _native
+from ._native import LibraryNotFound, lib
+
+__all__ = [
+    "CallFlags", "Client", "LfmError", "LibraryNotFound", "LogLevel", "RootStore", "Service", "Queue", "QueueEntry",
+    "ScrobbleResult", "Session", "Status", "Track", "Verdict", "scrobble_eligible",
+    "sign", "version",
+]
+
+
+class Status(enum.IntEnum):
+    """lfm_status values."""
+
+    OK = 0
+    INVALID_ARGUMENT = 1
+    NETWORK = 2
+    TIMEOUT = 3
+    HTTP = 4
+    PARSE = 5
+    API = 6
+    INSECURE = 7
+    NO_SESSION = 8
+    IO = 9
+    PANIC = 10
+
+
+class CallFlags(enum.IntFlag):
+    """Flags of :meth:`Client.call`."""
+
+    NONE = 0
+    SIGNED = 1   # add api_sig
+    SESSION = 2  # add the client's session key
+    POST = 4     # form-encoded POST instead of GET
+    WRITE = 7    # all three: what every write method needs
+
+
+class Service(enum.IntEnum):
+    LASTFM = 0
+    LIBREFM = 1
+
+
+class RootStore(enum.IntEnum):
+    BUNDLED = 0  # the Mozilla roots compiled in (default)
+    SYSTEM = 1   # the operating system's store
+
+
+class LogLevel(enum.IntEnum):
+    ERROR = 1
+    WARN = 2
+    INFO = 3
+    DEBUG = 4
+
+
+class LfmError(Exception):
+    """A failed liblfm call."""
+
+    def __init__(self, status: int, api_code: int, http_status: int, retry_after_ms: int,
+                 retryable: bool, message: str):
+        try:
+            self.status: Union[Status, int] = Status(status)
+        except ValueError:
+            self.status = status
+        self.api_code = api_code            # Last.fm error code for Status.API, else 0
+        self.http_status = http_status      # HTTP status of the reply, 0 when none
+        self.retry_after_ms = retry_after_ms  # suggested wait before retrying, 0 when none
+        self.retryable = retryable          # whether the same request may succeed later
+        self.message = message
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        name = self.status.name if isinstance(self.status, Status) else str(self.status)
+        code = f", Last.fm error {self.api_code}" if self.api_code else ""
+        http = f", HTTP {self.http_status}" if self.http_status else ""
+        return f"{name}{code}{http}: {self.message}"
+
+
+def _check(status: int, err: c_void_p) -> None:
+    """Raise LfmError for a failed status; always frees the C error."""
+    try:
+        if status != Status.OK:
+            e = err.value
+            msg = lib.lfm_error_message(e) or b""
+            raise LfmError(status, lib.lfm_error_api_code(e), lib.lfm_error_http_status(e),
+                           lib.lfm_error_retry_after_ms(e), bool(lib.lfm_error_is_retryable(e)),
+                           msg.decode("utf-8", "replace") or lib.lfm_status_str(status).decode())
+    finally:
+        lib.lfm_error_free(err)
+
+
+def _invoke(fn, *args) -> None:
+    """Call a fallible C function with a trailing lfm_error** and raise on failure."""
+    err = c_void_p()
+    _check(fn(*args, byref(err)), err)
+
+
+def _take_string(ptr: c_void_p) -> Optional[str]:
+    """Copy a library-owned string out and free it; None for NULL."""
+    if not ptr.value:
+        return None
+    try:
+        return ctypes.string_at(ptr.value).decode("utf-8")
+    finally:
+        lib.lfm_string_free(ptr)
+
+
+def _enc(s: str) -> bytes:
+    if "\0" in s:
+        raise LfmError(Status.INVALID_ARGUMENT, 0, 0, 0, False, "a string contains a NUL character")
+    return s.encode("utf-8")
+
+
+def _dec(b: Optional[bytes]) -> Optional[str]:
+    return None if b is None else b.decode("utf-8")
+
+
+Params = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
+
+
+def _params(params: Optional[Params]):
+    items = list(params.items() if isinstance(params, Mapping) else (params or []))
+    arr = (_native.lfm_param * max(len(items), 1))()
+    for i, (name, value) in enumerate(items):
+        arr[i].name = _enc(name)
+        arr[i].value = _enc(value)
+    return arr, len(items)
+
+
+def version() -> str:
+    """The library's version, e.g. "0.1.0"."""
+    return lib.lfm_version().decode()
+
+
+def sign(params: Params, api_secret: str) -> str:
+    """The api_sig of a request (see lfm_sign)."""
+    arr, n = _params(params)
+    out = c_void_p()
+    _invoke(lib.lfm_sign, arr, n, _enc(api_secret), byref(out))
+    return _take_string(out) or ""
+
+
+def scrobble_eligible(duration_secs: int, played_secs: int) -> bool:
+    """Last.fm's rule: longer than 30 s, played for half its length or 4 minutes."""
+    return bool(lib.lfm_scrobble_eligible(duration_secs, played_secs))
+
+
+@dataclass
+class Track:
+    """A played (or playing) track; None/0 fields are not sent."""
+
+    artist: str
+    track: str
+    album: Optional[str] = None
+    album_artist: Optional[str] = None
+    mbid: Optional[str] = None
+    timestamp: int = 0        # UTC Unix seconds when playback started
+    duration_secs: int = 0
+    track_number: int = 0
+
+    def _to_c(self) -> _native.lfm_track:
+        opt = lambda s: _enc(s) if s else None  # noqa: E731
+        return _native.lfm_track(_enc(self.artist), _enc(self.track), opt(self.album),
+                                 opt(self.album_artist), opt(self.mbid), self.timestamp,
+                                 self.duration_secs, self.track_number)
+
+    @classmethod
+    def _from_c(cls, t: _native.lfm_track) -> "Track":
+        return cls(_dec(t.artist) or "", _dec(t.track) or "", _dec(t.album), _dec(t.album_artist),
+                   _dec(t.mbid), t.timestamp, t.duration_secs, t.track_number)
+
+
+@dataclass(frozen=True)
+class Session:
+    key: str   # a secret: never log it
+    name: str  # the account's canonical name
+
+    def __repr__(self) -> str:  # keep the key out of logs
+        return f"Session(key=<{len(self.key)} chars>, name={self.name!r})"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ignored_code: int     # 0 accepted; 1-5 Last.fm's ignored codes
+    ignored_message: str  # "" when accepted
+
+
+@dataclass(frozen=True)
+class ScrobbleResult:
+    accepted: int
+    ignored: int
+    verdicts: Tuple[Verdict, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    id: int
+    track: Track
+    queued_at: int
+    rejected: bool
+    ignored_code: int
+    api_code: int
+    reason: Optional[str]
+    attempts: int
+    last_error: Optional[str]
+
+
+class _Handle:
+    """Owns a C handle: calls run concurrently; close() waits for them, then frees once."""
+
+    def __init__(self, ptr: int, free, kind: str):
+        self._ptr: Optional[int] = ptr
+        self._free = free
+        self._kind = kind
+        self._cv = threading.Condition()
+        self._busy = 0
+
+    @contextmanager
+    def use(self) -> Iterator[int]:
+        with self._cv:
+            if self._ptr is None:
+                raise ValueError(f"operation on a closed {self._kind}")
+            self._busy += 1
+            ptr = self._ptr
+        try:
+            yield ptr
+        finally:
+            with self._cv:
+                self._busy -= 1
+                self._cv.notify_all()
+
+    def close(self) -> None:
+        with self._cv:
+            while self._busy:
+                self._cv.wait()
+            if self._ptr is not None:
+                self._free(self._ptr)
+                self._ptr = None
+
+    @property
+    def closed(self) -> bool:
+        return self._ptr is None
+
+
+class Client:
+    """A Last.fm API client. Use as a context manager, or call close()."""
+
+    def __init__(self, api_key: str, api_secret: str):
+        out = c_void_p()
+        _invoke(lib.lfm_client_new, _enc(api_key), _enc(api_secret), byref(out))
+        self._h = _Handle(out.value, lib.lfm_client_free, "Client")
+
+    def close(self) -> None:
+        """Wait for calls in flight, then free the client. Idempotent."""
+        self._h.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        h = getattr(self, "_h", None)
+        if h is not None:
+            h.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._h.closed
+
+    def _do(self, fn, *args) -> None:
+        with self._h.use() as ptr:
+            _invoke(fn, ptr, *args)
+
+    # Settings: write-only properties (the C API has no getters) and plain setters.
+    def set_base_url(self, url: str) -> None:
+        self._do(lib.lfm_client_set_base_url, _enc(url))
+
+    def set_session_key(self, key: Optional[str]) -> None:
+        """Set the session key used by CallFlags.SESSION calls; None clears it."""
+        self._do(lib.lfm_client_set_session_key, None if key is None else _enc(key))
+
+    def set_timeout_ms(self, ms: int) -> None:
+        self._do(lib.lfm_client_set_timeout_ms, ms)
+
+    def set_user_agent(self, user_agent: str) -> None:
+        self._do(lib.lfm_client_set_user_agent, _enc(user_agent))
+
+    def set_ca_file(self, pem_path: str) -> None:
+        self._do(lib.lfm_client_set_ca_file, _enc(pem_path))
+
+    def set_allow_insecure_http(self, allow: bool) -> None:
+        self._do(lib.lfm_client_set_allow_insecure_http, bool(allow))
+
+    def set_rate_limit(self, max_requests_per_second: int) -> None:
+        """Pace requests (default 5/s, shared by all threads); 0 turns pacing off."""
+        self._do(lib.lfm_client_set_rate_limit, max_requests_per_second)
+
+    def set_max_batch(self, max_tracks: int) -> None:
+        self._do(lib.lfm_client_set_max_batch, max_tracks)
+
+    def set_connect_timeout_ms(self, ms: int) -> None:
+        self._do(lib.lfm_client_set_connect_timeout_ms, ms)
+
+    def set_service(self, service: Service) -> None:
+        """Point at a built-in service (API root and authorisation page)."""
+        self._do(lib.lfm_client_set_service, int(service))
+
+    def set_auth_url(self, url: str) -> None:
+        self._do(lib.lfm_client_set_auth_url, _enc(url))
+
+    def set_proxy(self, proxy_url: Optional[str]) -> None:
+        """http:// or socks5:// (socks5h, socks4) proxy URL; None connects directly."""
+        self._do(lib.lfm_client_set_proxy, None if proxy_url is None else _enc(proxy_url))
+
+    def set_root_store(self, store: RootStore) -> None:
+        self._do(lib.lfm_client_set_root_store, int(store))
+
+    def set_logger(self, logger, max_level: LogLevel = LogLevel.INFO) -> None:
+        """Send log lines to ``logger(level: LogLevel, message: str)``; None turns logging
+        off. It runs on whichever thread logs, possibly several at once. Exceptions it raises
+        are printed and swallowed. Every logger set is kept alive with the client, since calls
+        that started earlier may still use it."""
+        if logger is None:
+            self._do(lib.lfm_client_set_logger, None, int(max_level), None)
+            return
+
+        def trampoline(_user_data, level, message):
+            try:
+                logger(LogLevel(level), (message or b"").decode("utf-8", "replace"))
+            except Exception:  # noqa: BLE001 - must not propagate into C
+                import traceback
+                traceback.print_exc()
+
+        callback = _native.LOG_FN(trampoline)
+        self._loggers = getattr(self, "_loggers", []) + [callback]
+        self._do(lib.lfm_client_set_logger, ctypes.cast(callback, c_void_p), int(max_level), None)
+
+    def get_token(self) -> str:
+        """Desktop login, step 1: a request token (auth.getToken)."""
+        out = c_void_p()
+        try:
+            self._do(lib.lfm_get_token, byref(out))
+        finally:
+            token = _take_string(out)
+        return token or ""
+
+    def auth_url(self, token: Optional[str], callback_url: Optional[str] = None) -> str:
+        """The page the user opens to approve the application. No I/O."""
+        out = c_void_p()
+        try:
+            self._do(lib.lfm_auth_url, None if token is None else _enc(token),
+                     None if callback_url is None else _enc(callback_url), byref(out))
+        finally:
+            url = _take_string(out)
+        return url or ""
+
+    def get_session(self, token: str) -> Session:
+        """Exchange an approved token for a session; before approval: LfmError, api_code 14."""
+        key, name = c_void_p(), c_void_p()
+        try:
+            self._do(lib.lfm_get_session, _enc(token), byref(key), byref(name))
+        finally:
+            k, n = _take_string(key), _take_string(name)
+        return Session(k or "", n or "")
+
+    base_url = property(fset=set_base_url, doc="API root URL (write-only)")
+    session_key = property(fset=set_session_key, doc="session key (write-only; None clears)")
+    timeout_ms = property(fset=set_timeout_ms, doc="per-request bound (write-only)")
+    user_agent = property(fset=set_user_agent, doc="User-Agent (write-only)")
+    rate_limit = property(fset=set_rate_limit, doc="requests per second, 0 = off (write-only)")
+
+    def get_mobile_session(self, username: str, password: str) -> Session:
+        """Log in (auth.getMobileSession); the key is also kept by the client.
+        A wrong password raises LfmError with api_code 4."""
+        key, name = c_void_p(), c_void_p()
+        try:
+            self._do(lib.lfm_get_mobile_session, _enc(username), _enc(password),
+                     byref(key), byref(name))
+        finally:
+            k, n = _take_string(key), _take_string(name)
+        return Session(k or "", n or "")
+
+    def call(self, method: str, params: Optional[Params] = None,
+             flags: CallFlags = CallFlags.NONE) -> str:
+        """Call any API method; returns the JSON body as received."""
+        arr, n = _params(params)
+        out = c_void_p()
+        try:
+            self._do(lib.lfm_call, _enc(method), arr, n, int(flags), byref(out))
+        finally:
+            body = _take_string(out)
+        return body or ""
+
+    def update_now_playing(self, track: Track) -> None:
+        t = track._to_c()
+        self._do(lib.lfm_update_now_playing, byref(t))
+
+    def scrobble(self, tracks: Sequence[Track]) -> ScrobbleResult:
+        """Scrobble tracks (batched, in order); returns per-track verdicts."""
+        arr = (_native.lfm_track * max(len(tracks), 1))(*[t._to_c() for t in tracks])
+        out = c_void_p()
+        self._do(lib.lfm_scrobble, arr, len(tracks), byref(out))
+        try:
+            r = out.value
+            verdicts = tuple(
+                Verdict(lib.lfm_scrobble_result_ignored_code(r, i),
+                        _dec(lib.lfm_scrobble_result_ignored_message(r, i)) or "")
+                for i in range(len(tracks)))
+            return ScrobbleResult(lib.lfm_scrobble_result_accepted(r),
+                                  lib.lfm_scrobble_result_ignored(r), verdicts)
+        finally:
+            lib.lfm_scrobble_result_free(out)
+
+
+class Queue:
+    """A durable queue of plays stored in one file (see lfm_queue_open)."""
+
+    def __init__(self, path: str):
+        out = c_void_p()
+        _invoke(lib.lfm_queue_open, _enc(str(path)), byref(out))
+        self._h = _Handle(out.value, lib.lfm_queue_free, "Queue")
+
+    def close(self) -> None:
+        self._h.close()
+
+    def __enter__(self) -> "Queue":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        h = getattr(self, "_h", None)
+        if h is not None:
+            h.close()
+
+    def _do(self, fn, *args) -> None:
+        with self._h.use() as ptr:
+            _invoke(fn, ptr, *args)
+
+    def push(self, track: Track) -> None:
+        """Queue a play; it is on disk when this returns. Duplicates are ignored."""
+        t = track._to_c()
+        self._do(lib.lfm_queue_push, byref(t))
+
+    def __len__(self) -> int:
+        """Plays waiting to be sent (rejected ones are not counted)."""
+        n = c_size_t()
+        self._do(lib.lfm_queue_len, byref(n))
+        return n.value
+
+    def flush(self, client: Client) -> int:
+        """Send the queued plays; returns how many were accepted. On failure raises
+        LfmError with ``sent`` set to the plays accepted before it."""
+        sent = c_size_t()
+        with client._h.use() as cptr:
+            try:
+                self._do(lib.lfm_queue_flush, cptr, byref(sent))
+            except LfmError as e:
+                e.sent = sent.value
+                raise
+        return sent.value
+
+    def list(self) -> list:
+        """Every play, pending and rejected, oldest first."""
+        out = c_void_p()
+        self._do(lib.lfm_queue_list, byref(out))
+        try:
+            entries = []
+            for i in range(lib.lfm_queue_entries_count(out)):
+                e = _native.lfm_queue_entry()
+                _invoke(lib.lfm_queue_entries_get, out, i, byref(e))
+                entries.append(QueueEntry(e.id, Track._from_c(e.track), e.queued_at,
+                                          bool(e.rejected), e.ignored_code, e.api_code,
+                                          _dec(e.reason), e.attempts, _dec(e.last_error)))
+            return entries
+        finally:
+            lib.lfm_queue_entries_free(out)
+
+    def remove(self, entry_id: int) -> None:
+        self._do(lib.lfm_queue_remove, entry_id)
+
+    def retry(self, entry_id: int) -> None:
+        self._do(lib.lfm_queue_retry, entry_id)
+
+    def set_max_age_days(self, days: int) -> None:
+        """Reject plays older than ``days`` when a flush reaches them (default 14); 0 = none."""
+        self._do(lib.lfm_queue_set_max_age_days, days)
+
+    def damage_report(self) -> Optional[str]:
+        out = c_void_p()
+        self._do(lib.lfm_queue_damage_report, byref(out))
+        return _take_string(out)
