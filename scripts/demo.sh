@@ -5,14 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PROFILE_DIR=target/release
+PROFILE_DIR="${CARGO_TARGET_DIR:-target}/release"
 echo "== building liblfm and lfm-mock (release)"
 cargo build --release -q -p lfm -p lfm-mock
 
 BUILD=target/demo
 mkdir -p "$BUILD"
 CFLAGS=(-std=c99 -Wall -Wextra -Werror -pedantic -O2 -Iinclude)
-LINK=(-L"$PROFILE_DIR" -Wl,-rpath,"$PWD/$PROFILE_DIR" -llfm -lpthread)
+LINK=(-L"$PROFILE_DIR" -Wl,-rpath,"$(cd "$PROFILE_DIR" && pwd)" -llfm -lpthread)
 for example in sign session offline; do
   cc "${CFLAGS[@]}" "examples-c/$example.c" -o "$BUILD/$example" "${LINK[@]}"
 done
