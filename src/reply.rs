@@ -2,6 +2,9 @@
 //! a JSON body with `error` is an API error whatever the HTTP status; an HTML or other
 //! non-JSON error page is an HTTP error; a 2xx body that is not JSON is a parse error.
 
+use std::fmt;
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::error::{Error, Result, Status};
@@ -17,9 +20,9 @@ pub fn interpret(http_status: u16, body: Vec<u8>, retry_after_ms: Option<u32>) -
         }
         Err(_) => return Err(http_error(http_status, retry_after_ms)),
     };
-    match serde_json::from_str::<Value>(&text) {
-        Ok(json) => {
-            if let Some(err) = api_error(&json, http_status, retry_after_ms) {
+    match serde_json::from_str::<TopLevel>(&text) {
+        Ok(top) => {
+            if let Some(err) = top.api_error(http_status, retry_after_ms) {
                 Err(err)
             } else if success {
                 Ok(text)
@@ -40,20 +43,85 @@ pub fn interpret(http_status: u16, body: Vec<u8>, retry_after_ms: Option<u32>) -
     }
 }
 
-/// The Last.fm error carried by a JSON reply, if it carries one. The code may be a number
-/// or a string of digits.
-pub fn api_error(json: &Value, http_status: u16, retry_after_ms: Option<u32>) -> Option<Error> {
-    let code = match json.get("error")? {
-        Value::Number(n) => n.as_i64()?,
-        Value::String(s) => s.trim().parse().ok()?,
-        _ => return None,
-    };
-    let code = i32::try_from(code).ok()?;
-    let message = json
-        .get("message")
-        .and_then(Value::as_str)
-        .unwrap_or("no message");
-    Some(Error::api(code, message, http_status).with_retry_after_ms(retry_after_ms.unwrap_or(0)))
+/// What `interpret` needs from a body: that it is valid JSON, and the top-level `error` and
+/// `message` members if it is an object. Every other value is validated and skipped without
+/// being built, so a successful reply costs one allocation-free pass.
+#[derive(Default)]
+struct TopLevel {
+    error: Option<Value>,
+    message: Option<String>,
+}
+
+impl TopLevel {
+    fn api_error(self, http_status: u16, retry_after_ms: Option<u32>) -> Option<Error> {
+        let code = match self.error? {
+            Value::Number(n) => n.as_i64()?,
+            Value::String(s) => s.trim().parse().ok()?,
+            _ => return None,
+        };
+        let code = i32::try_from(code).ok()?;
+        let message = self.message.as_deref().unwrap_or("no message");
+        Some(
+            Error::api(code, message, http_status).with_retry_after_ms(retry_after_ms.unwrap_or(0)),
+        )
+    }
+}
+
+impl<'de> de::Deserialize<'de> for TopLevel {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        deserializer.deserialize_any(TopLevelVisitor)
+    }
+}
+
+struct TopLevelVisitor;
+
+impl<'de> Visitor<'de> for TopLevelVisitor {
+    type Value = TopLevel;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<TopLevel, A::Error> {
+        let mut top = TopLevel::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "error" => top.error = Some(map.next_value()?),
+                "message" => top.message = map.next_value::<Value>()?.as_str().map(str::to_string),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(top)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<TopLevel, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(TopLevel::default())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<TopLevel, E> {
+        Ok(TopLevel::default())
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<TopLevel, E> {
+        Ok(TopLevel::default())
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<TopLevel, E> {
+        Ok(TopLevel::default())
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<TopLevel, E> {
+        Ok(TopLevel::default())
+    }
+    fn visit_str<E>(self, _: &str) -> std::result::Result<TopLevel, E> {
+        Ok(TopLevel::default())
+    }
+    fn visit_unit<E>(self) -> std::result::Result<TopLevel, E> {
+        Ok(TopLevel::default())
+    }
 }
 
 fn http_error(http_status: u16, retry_after_ms: Option<u32>) -> Error {
@@ -99,6 +167,35 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!((e.status(), e.api_code()), (Status::Api, 13));
+    }
+
+    #[test]
+    fn only_valid_json_passes_and_top_level_error_counts() {
+        for ok in [
+            r#"{"user":{"error":9,"x":[1,2,{"a":null}]}}"#,
+            "[1,2]",
+            "\"x\"",
+            "3",
+            "null",
+            "true",
+            r#"{"message":"hi"}"#,
+        ] {
+            assert!(interpret(200, ok.as_bytes().to_vec(), None).is_ok(), "{ok}");
+        }
+        for bad in ["{", r#"{"a":1,}"#, "[1 2]", "", "nul", r#"{"a":"\ud800"}x"#] {
+            assert_eq!(
+                interpret(200, bad.as_bytes().to_vec(), None)
+                    .unwrap_err()
+                    .status(),
+                Status::Parse,
+                "{bad}"
+            );
+        }
+        // Duplicate or odd members: the last "error" wins, a non-string message is ignored.
+        let e = interpret(200, br#"{"message":5,"error":"16"}"#.to_vec(), None).unwrap_err();
+        assert_eq!((e.api_code(), e.message()), (16, "no message"));
+        let e = interpret(200, br#"{"error":{"code":4}}"#.to_vec(), None);
+        assert!(e.is_ok(), "an object under error is not a Last.fm error");
     }
 
     #[test]
