@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: all build demo test lint header clean
+.PHONY: all build demo test lint header clean test-maloja
 
 all: build
 
@@ -20,6 +20,10 @@ test: lint
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## The C test against real Maloja 3.2.3 and 2.14.10 servers on loopback (installs them once).
+test-maloja:
+	bash scripts/test-maloja.sh
 
 ## Regenerate include/lfm.h from the sources (commit the result).
 header:
