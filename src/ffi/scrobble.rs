@@ -86,8 +86,10 @@ pub struct lfm_scrobble_result {
 /// track and timestamp. `out_result` (required) receives the per-track verdicts in input
 /// order; free it with lfm_scrobble_result_free().
 ///
-/// If a request fails after earlier ones succeeded, the error message says how many tracks
-/// were delivered. For delivery that survives failures and restarts, use lfm_queue_push()
+/// Some servers (Maloja) answer without per-track verdicts: such a reply counts every track
+/// as accepted when it reports none ignored (and one track as ignored, code 1, when a
+/// single-track reply reports it ignored). If a request fails after earlier ones succeeded,
+/// the error message says how many tracks were delivered. For delivery that survives failures and restarts, use lfm_queue_push()
 /// and lfm_queue_flush() instead. Thread-safe; blocks for up to the timeout per request.
 #[no_mangle]
 pub unsafe extern "C" fn lfm_scrobble(
