@@ -4,7 +4,16 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use ureq::config::Config;
+use ureq::http::Uri;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use ureq::Agent;
 
 use crate::error::{Error, Result, Status};
@@ -74,15 +83,74 @@ pub fn build_agent(pool: &PoolSettings) -> Result<Agent> {
             RootCerts::Specific(Arc::new(all))
         }
     };
-    Ok(Agent::config_builder()
+    let config = Agent::config_builder()
         .proxy(pool.proxy.clone())
         .http_status_as_error(false)
         .max_redirects(0)
         .timeout_global(Some(DEFAULT_TIMEOUT))
         .max_idle_connections_per_host(16)
         .tls_config(TlsConfig::builder().root_certs(roots).build())
-        .build()
-        .new_agent())
+        .build();
+    Ok(Agent::with_parts(
+        config,
+        DefaultConnector::default(),
+        CachingResolver::default(),
+    ))
+}
+
+/// How long a resolved host name is reused.
+const RESOLVE_CACHE_TTL: Duration = Duration::from_secs(60);
+/// Host names remembered at most (a client talks to one or two).
+const RESOLVE_CACHE_MAX: usize = 32;
+
+/// ureq resolves the host before every request, even one that reuses a pooled connection,
+/// and with a timeout its default resolver starts a thread per lookup to bound it. This one
+/// answers IP literals directly, reuses a name's addresses for a minute, and leaves only the
+/// first lookup of a name to the default resolver (still bounded by the timeout).
+#[derive(Debug, Default)]
+struct CachingResolver {
+    fallback: DefaultResolver,
+    cache: Mutex<HashMap<String, (Instant, ResolvedSocketAddrs)>>,
+}
+
+impl Resolver for CachingResolver {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> std::result::Result<ResolvedSocketAddrs, ureq::Error> {
+        let key = match (uri.scheme(), uri.authority()) {
+            (Some(scheme), Some(authority)) => DefaultResolver::host_and_port(scheme, authority),
+            _ => None,
+        };
+        let Some(key) = key else {
+            return self.fallback.resolve(uri, config, timeout);
+        };
+        if let Ok(addr) = key.parse::<SocketAddr>() {
+            let mut addrs = self.empty();
+            addrs.push(addr);
+            return Ok(addrs);
+        }
+        let now = Instant::now();
+        if let Some((at, addrs)) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            if now.duration_since(*at) < RESOLVE_CACHE_TTL {
+                return Ok(addrs.clone());
+            }
+        }
+        let addrs = self.fallback.resolve(uri, config, timeout)?;
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= RESOLVE_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(key, (now, addrs.clone()));
+        Ok(addrs)
+    }
 }
 
 /// The operating system's trusted roots, loaded once per process.
