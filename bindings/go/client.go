@@ -5,6 +5,7 @@ import "C"
 
 import (
 	"runtime"
+	"runtime/cgo"
 	"sync"
 	"time"
 )
@@ -83,8 +84,9 @@ func ScrobbleEligible(durationSecs, playedSecs uint32) bool {
 // Client is a Last.fm API client: credentials, settings, a session key, and kept-alive
 // connections. Safe for concurrent use by many goroutines.
 type Client struct {
-	mu sync.RWMutex // read-held by every call, write-held by Close
-	h  *C.lfm_client
+	mu     sync.RWMutex // read-held by every call, write-held by Close and SetLogger
+	h      *C.lfm_client
+	logger cgo.Handle // the function set by SetLogger; 0 when none
 }
 
 // NewClient creates a client for the application's API key and shared secret. No I/O.
@@ -113,6 +115,10 @@ func (c *Client) Close() error {
 	if c.h != nil {
 		C.lfm_client_free(c.h)
 		c.h = nil
+		if c.logger != 0 {
+			c.logger.Delete()
+			c.logger = 0
+		}
 		runtime.SetFinalizer(c, nil)
 	}
 	return nil

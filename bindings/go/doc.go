@@ -25,4 +25,10 @@
 // between threads is fine. Close waits for calls in flight on that object, then frees it;
 // later calls return ErrClosed. A finalizer closes objects that were not closed, but Close
 // them yourself: finalizers run late, if at all.
+//
+// # Logging
+//
+// Client.SetLogger sends the library's log lines (secrets redacted) to a Go function. It
+// is called on whichever thread logs, possibly several at once, so it must be safe for
+// concurrent use; it must not call the client's methods.
 package lfm

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -329,5 +330,124 @@ func TestTokenFlow(t *testing.T) {
 	must(t, err)
 	if s.Key == "" || s.Name != "RJ" {
 		t.Fatalf("session name %q", s.Name)
+	}
+}
+
+// logLines collects log lines from any thread.
+type logLines struct {
+	mu    sync.Mutex
+	lines []string
+	count map[lfm.LogLevel]int
+}
+
+func (l *logLines) add(level lfm.LogLevel, message string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.count == nil {
+		l.count = map[lfm.LogLevel]int{}
+	}
+	l.count[level]++
+	l.lines = append(l.lines, level.String()+" "+message)
+}
+
+func (l *logLines) snapshot() ([]string, map[lfm.LogLevel]int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	count := map[lfm.LogLevel]int{}
+	for k, v := range l.count {
+		count[k] = v
+	}
+	return append([]string(nil), l.lines...), count
+}
+
+// The logger sees every request at DEBUG, failures at ERROR/WARN and the login at INFO,
+// never a secret; replacing it with nil stops the lines.
+func TestLogger(t *testing.T) {
+	c := newClient(t)
+	var got logLines
+	must(t, c.SetLogger(lfm.LogDebug, got.add))
+
+	if _, err := c.GetMobileSession(env(t, "LFM_USERNAME"), "not the password"); !errors.Is(err, lfm.StatusAPI) {
+		t.Fatalf("wrong password: %v, want StatusAPI", err)
+	}
+	s := login(t, c)
+	// Calls from several goroutines: the callback runs concurrently.
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.Call("track.love", []lfm.Param{{"artist", "Björk"}, {"track", "Jóga"}}, lfm.CallWrite)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		must(t, err)
+	}
+	_, err := c.Call("mock.fault", []lfm.Param{{"kind", "api_error"}, {"code", "6"}}, 0)
+	must(t, err)
+	if _, err := c.Call("user.getInfo", []lfm.Param{{"user", "RJ"}}, 0); err == nil {
+		t.Fatal("injected error: call succeeded")
+	}
+
+	lines, count := got.snapshot()
+	if count[lfm.LogDebug] < 7 || count[lfm.LogError] < 2 || count[lfm.LogInfo] < 1 {
+		t.Fatalf("lines per level %v, want >= 7 DEBUG, >= 2 ERROR, >= 1 INFO:\n%s", count, strings.Join(lines, "\n"))
+	}
+	var sawFailure bool
+	for _, l := range lines {
+		if strings.HasPrefix(l, "ERROR ") && strings.Contains(l, "user.getInfo") {
+			sawFailure = true
+		}
+	}
+	if !sawFailure {
+		t.Fatalf("no ERROR line for the failed user.getInfo:\n%s", strings.Join(lines, "\n"))
+	}
+	password := env(t, "LFM_PASSWORD")
+	secrets := map[string]string{
+		"password":               password,
+		"password (URL-encoded)": url.QueryEscape(password),
+		"session key":            s.Key,
+		"api key":                env(t, "LFM_API_KEY"),
+		"secret":                 env(t, "LFM_API_SECRET"),
+	}
+	for _, l := range lines {
+		for what, v := range secrets {
+			if v != "" && strings.Contains(l, v) {
+				t.Fatalf("a log line contains the %s: %q", what, l)
+			}
+		}
+	}
+
+	// Replacing the logger releases the old one; nil turns logging off.
+	var second logLines
+	must(t, c.SetLogger(lfm.LogError, second.add))
+	must(t, c.SetLogger(lfm.LogDebug, nil))
+	before := len(lines)
+	_, err = c.Call("track.love", []lfm.Param{{"artist", "Björk"}, {"track", "Jóga"}}, lfm.CallWrite)
+	must(t, err)
+	_, err = c.Call("mock.fault", []lfm.Param{{"kind", "api_error"}, {"code", "6"}}, 0)
+	must(t, err)
+	if _, err := c.Call("user.getInfo", []lfm.Param{{"user", "RJ"}}, 0); err == nil {
+		t.Fatal("injected error: call succeeded")
+	}
+	if after, _ := got.snapshot(); len(after) != before {
+		t.Fatalf("%d lines after SetLogger(nil): %q", len(after)-before, after[before:])
+	}
+	if l, _ := second.snapshot(); len(l) != 0 {
+		t.Fatalf("replaced logger got %q", l)
+	}
+
+	// An out-of-range level is refused; Close releases the logger; later calls fail.
+	if err := c.SetLogger(lfm.LogLevel(9), got.add); !errors.Is(err, lfm.StatusInvalidArgument) {
+		t.Fatalf("SetLogger(level 9): %v, want StatusInvalidArgument", err)
+	}
+	must(t, c.SetLogger(lfm.LogDebug, got.add))
+	must(t, c.Close())
+	if err := c.SetLogger(lfm.LogDebug, got.add); !errors.Is(err, lfm.ErrClosed) {
+		t.Fatalf("SetLogger after Close: %v, want ErrClosed", err)
 	}
 }

@@ -6,12 +6,15 @@
 import fm.liblfm.CallFlags
 import fm.liblfm.LastFmClient
 import fm.liblfm.LastFmException
+import fm.liblfm.LogLevel
 import fm.liblfm.ScrobbleQueue
 import fm.liblfm.Status
 import fm.liblfm.Track
 import fm.liblfm.lfmVersion
 import fm.liblfm.sign
 import java.io.File
+import java.net.URLEncoder
+import java.util.Collections
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
 import kotlin.system.exitProcess
@@ -114,6 +117,72 @@ fun main(args: Array<String>) {
         check(false, "unexpected $e")
     }
 
+    try {
+        loggerChecks()
+    } catch (e: LastFmException) {
+        check(false, "logger: unexpected $e")
+    }
+
     println("roundtrip (Kotlin): " + if (failures == 0) "all checks passed" else "FAILURES")
     exitProcess(if (failures == 0) 0 else 1)
+}
+
+/** setLogger: DEBUG, INFO and ERROR lines from any thread, no secrets, null stops them. */
+private fun loggerChecks() {
+    val client = LastFmClient(env("LFM_API_KEY"), env("LFM_API_SECRET"))
+    client.use {
+        client.setBaseUrl(env("LFM_BASE_URL"))
+        client.setCaFile(env("LFM_CA_FILE"))
+        client.setRateLimit(0)
+        client.setTimeoutMs(15_000)
+        val lines = Collections.synchronizedList(mutableListOf<Pair<LogLevel, String>>())
+        client.setLogger(LogLevel.DEBUG) { level, message -> lines.add(level to message) }
+        repeat(3) { System.gc() } // only the client holds the callback: it must survive this
+
+        val wrong = expectError { client.getMobileSession(env("LFM_USERNAME"), "not the password") }
+        check(wrong?.apiCode == 4, "logger: wrong password -> apiCode 4")
+        val session = client.getMobileSession(env("LFM_USERNAME"), env("LFM_PASSWORD"))
+        // Calls from several threads: the logger runs on each of them, concurrently.
+        val pool = Executors.newFixedThreadPool(4)
+        val futures = (0 until 4).map {
+            pool.submit<String> { client.call("track.love", listOf("artist" to "Björk", "track" to "Jóga"), CallFlags.WRITE) }
+        }
+        futures.forEach { it.get() }
+        pool.shutdown()
+        client.call("mock.fault", listOf("kind" to "api_error", "code" to "6"))
+        val failed = expectError { client.call("user.getInfo", listOf("user" to "RJ")) }
+        check(failed?.apiCode == 6, "logger: injected API error 6")
+
+        val got = synchronized(lines) { lines.toList() }
+        val count = got.groupingBy { it.first }.eachCount()
+        check((count[LogLevel.DEBUG] ?: 0) >= 7 && (count[LogLevel.INFO] ?: 0) >= 1 && (count[LogLevel.ERROR] ?: 0) >= 2,
+            "logger: lines per level $count (>= 7 DEBUG, >= 1 INFO, >= 2 ERROR)")
+        check(got.any { (l, m) -> l == LogLevel.ERROR && m.contains("user.getInfo") }, "logger: ERROR line for the failed call")
+        val password = env("LFM_PASSWORD")
+        val secrets = mapOf(
+            "password" to password,
+            "password (URL-encoded)" to URLEncoder.encode(password, "UTF-8"),
+            "session key" to session.key,
+            "api key" to env("LFM_API_KEY"),
+            "secret" to env("LFM_API_SECRET"),
+        )
+        val leaks = secrets.filter { (_, v) -> got.any { (_, m) -> m.contains(v) } }.keys
+        check(leaks.isEmpty(), "logger: no line contains a secret" + if (leaks.isEmpty()) "" else " (leaked: $leaks)")
+
+        val second = Collections.synchronizedList(mutableListOf<String>())
+        client.setLogger(LogLevel.ERROR) { _, m -> second.add(m) }
+        client.setLogger(LogLevel.DEBUG, null)
+        val before = lines.size
+        client.call("track.love", listOf("artist" to "Björk", "track" to "Jóga"), CallFlags.WRITE)
+        client.call("mock.fault", listOf("kind" to "api_error", "code" to "6"))
+        expectError { client.call("user.getInfo", listOf("user" to "RJ")) }
+        check(lines.size == before && second.isEmpty(), "logger: setLogger(null) stops the lines, the replaced logger gets none")
+
+        // A throwing logger does not break the call.
+        client.setLogger(LogLevel.DEBUG) { _, _ -> throw IllegalStateException("test: a logger that throws") }
+        check(client.call("mock.scrobbles").isNotEmpty(), "logger: an exception in the logger is contained")
+        client.setLogger(LogLevel.DEBUG, null)
+    }
+    val closed = try { client.setLogger(LogLevel.DEBUG) { _, _ -> }; false } catch (e: IllegalStateException) { true }
+    check(closed, "logger: setLogger after close -> IllegalStateException")
 }

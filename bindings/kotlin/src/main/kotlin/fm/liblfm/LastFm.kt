@@ -21,6 +21,22 @@ object Status {
     const val PANIC = 10
 }
 
+/** Severity of a log line ([LastFmClient.setLogger]); more severe is smaller. */
+enum class LogLevel(val code: Int) {
+    /** A call failed and retrying will not help. */
+    ERROR(1),
+    /** A call failed and may succeed later. */
+    WARN(2),
+    /** Sessions established, queue flush summaries. */
+    INFO(3),
+    /** Every request (secrets redacted), HTTP status, duration. */
+    DEBUG(4);
+
+    companion object {
+        internal fun of(code: Int): LogLevel = values().firstOrNull { it.code == code } ?: DEBUG
+    }
+}
+
 /** Flags of [LastFmClient.call], combinable with `or`. */
 object CallFlags {
     const val NONE = 0
@@ -158,9 +174,16 @@ internal class Handle(private var ptr: Pointer?, private val free: (Pointer) -> 
         block(ptr ?: throw IllegalStateException("$kind is closed"))
     }
 
-    fun close() = lock.write {
+    /** Like [use], but alone: waits for the calls in flight, and holds off new ones. */
+    fun <T> exclusive(block: (Pointer) -> T): T = lock.write {
+        block(ptr ?: throw IllegalStateException("$kind is closed"))
+    }
+
+    /** Frees the handle once; [then] runs under the same lock, after the free. */
+    fun close(then: () -> Unit = {}) = lock.write {
         ptr?.let(free)
         ptr = null
+        then()
     }
 }
 
@@ -197,6 +220,40 @@ class LastFmClient(apiKey: String, apiSecret: String) : AutoCloseable {
     /** Requests per second, shared by all threads (default 5); 0 turns pacing off. */
     fun setRateLimit(perSecond: Int) = call { h, e -> lib.lfm_client_set_rate_limit(h, perSecond, e) }
     fun setMaxBatch(maxTracks: Int) = call { h, e -> lib.lfm_client_set_max_batch(h, maxTracks, e) }
+
+    // The logger native code may call: a strong reference, or the JVM's GC would free the
+    // callback's native stub while the library still holds it. Guarded by handle's write lock.
+    private var logCallback: LfmNative.LogFn? = null
+
+    /**
+     * Send the client's log lines at [level] or more severe to [logger]; null turns logging
+     * off. DEBUG logs every request (method, URL, parameters, HTTP status, duration); WARN and
+     * ERROR log failures; INFO logs sessions established and queue flush summaries. Passwords,
+     * session keys, tokens, signatures, the API key and the secret never appear.
+     *
+     * [logger] runs on whichever thread makes the call that logs (possibly a native thread
+     * attached by JNA), several at once: it must be thread-safe, return quickly, and not call
+     * this client (setLogger or close from inside it would deadlock). Exceptions it throws are
+     * printed to standard error and the line is dropped. This waits for calls in flight, then
+     * replaces (and releases) the previous logger; [close] releases the current one.
+     */
+    fun setLogger(level: LogLevel, logger: ((LogLevel, String) -> Unit)?) {
+        val callback = logger?.let { fn ->
+            LfmNative.LogFn { _, code, message ->
+                try {
+                    fn(LogLevel.of(code), message?.getString(0, "UTF-8") ?: "")
+                } catch (t: Throwable) {
+                    // Nothing may be thrown back into native code.
+                    System.err.println("liblfm: the logger threw $t")
+                }
+            }
+        }
+        handle.exclusive { h ->
+            check { e -> lib.lfm_client_set_logger(h, callback, level.code, null, e) }
+            // No call that could use the previous callback is in flight (write lock).
+            logCallback = callback
+        }
+    }
 
     fun setConnectTimeoutMs(ms: Int) = call { h, e -> lib.lfm_client_set_connect_timeout_ms(h, ms, e) }
     /** 0 Last.fm, 1 Libre.fm: sets the API root and the authorisation page. */
@@ -284,7 +341,8 @@ class LastFmClient(apiKey: String, apiSecret: String) : AutoCloseable {
         }
     }
 
-    override fun close() = handle.close()
+    /** Waits for calls in flight, frees the client, then releases its logger. */
+    override fun close() = handle.close { logCallback = null }
 }
 
 // --- queue -----------------------------------------------------------------------------

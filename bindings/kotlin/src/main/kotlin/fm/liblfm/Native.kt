@@ -1,5 +1,6 @@
 package fm.liblfm
 
+import com.sun.jna.Callback
 import com.sun.jna.IntegerType
 import com.sun.jna.Library
 import com.sun.jna.Native
@@ -30,6 +31,11 @@ class SizeTByReference : ByReference(Native.SIZE_T_SIZE) {
  * declaration here.
  */
 internal interface LfmNative : Library {
+    /** `lfm_log_fn`: `message` is borrowed UTF-8, valid only during the call. */
+    fun interface LogFn : Callback {
+        fun invoke(userData: Pointer?, level: Int, message: Pointer?)
+    }
+
     @Structure.FieldOrder("name", "value")
     open class LfmParam : Structure() {
         @JvmField var name: String? = null
@@ -121,6 +127,7 @@ internal interface LfmNative : Library {
     fun lfm_client_set_proxy(c: Pointer, proxyUrl: String?, err: PointerByReference): Int
     fun lfm_client_set_root_store(c: Pointer, store: Int, err: PointerByReference): Int
     fun lfm_client_set_connect_timeout_ms(c: Pointer, ms: Int, err: PointerByReference): Int
+    fun lfm_client_set_logger(c: Pointer, log: LogFn?, maxLevel: Int, userData: Pointer?, err: PointerByReference): Int
 
     companion object {
         /** Loaded from `jna.library.path`, then the system's search path (LD_LIBRARY_PATH,
