@@ -166,7 +166,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self.status {
             Status::Network | Status::Timeout => true,
-            Status::Http => self.http_status >= 500 || self.http_status == 429,
+            Status::Http => (500..=599).contains(&self.http_status) || self.http_status == 429,
             Status::Api => RETRYABLE_API_CODES.contains(&self.api_code),
             _ => false,
         }
