@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: all build demo test lint header clean test-maloja
+.PHONY: all build demo test lint header clean test-maloja memcheck fuzz bench
 
 all: build
 
@@ -24,6 +24,19 @@ lint:
 ## The C test against real Maloja 3.2.3 and 2.14.10 servers on loopback (installs them once).
 test-maloja:
 	bash scripts/test-maloja.sh
+
+## Every C program under valgrind and under ASan + LSan + UBSan, against the mock.
+memcheck:
+	bash scripts/memcheck.sh
+
+## Each fuzz target for FUZZ_SECONDS (default 60) with cargo-fuzz.
+FUZZ_SECONDS ?= 60
+fuzz:
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+## Benchmarks against nginx, libcurl, bare loops and pylast; writes BENCHMARKS.md.
+bench:
+	bash scripts/bench.sh
 
 ## Regenerate include/lfm.h from the sources (commit the result).
 header:

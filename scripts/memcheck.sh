@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# Memory-check every C program of the project against the mock server:
+#   1. built with cc -g and run under valgrind --leak-check=full
+#      --errors-for-leak-kinds=definite,indirect --error-exitcode=1
+#   2. built with clang -fsanitize=address,undefined -fno-omit-frame-pointer and run with
+#      ASAN_OPTIONS=detect_leaks=1 (LeakSanitizer also sees memory liblfm hands out that the
+#      C side never frees; liblfm itself is linked normally, uninstrumented).
+# Zero reports are required. Programs: examples-c/{sign,session,offline} (offline also with
+# the server down: the network error path), tests/c/{test_api,test_auth,test_scrobble,
+# test_threads,test_faults}, and tests/c/queue_crash (a bounded push run stopped by SIGTERM, checked for
+# memory errors, then a clean `drain` run checked for leaks too).
+#
+#   scripts/memcheck.sh                 both tools
+#   MEMCHECK_TOOLS=asan scripts/memcheck.sh     (or valgrind)
+# Ends with "N passed, 0 failed"; exits non-zero on any failure. Needs valgrind and clang
+# (Debian: apt-get install valgrind clang libclang-rt-14-dev).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+TOOLS=${MEMCHECK_TOOLS:-"valgrind asan"}
+
+for tool in $TOOLS; do
+  case $tool in
+    valgrind) command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 2; } ;;
+    asan) command -v clang >/dev/null || { echo "clang is not installed" >&2; exit 2; } ;;
+    *) echo "unknown tool $tool" >&2; exit 2 ;;
+  esac
+done
+
+echo "== building liblfm and lfm-mock (debug)"
+cargo build -q -p lfm --lib && cargo build -q -p lfm-mock --bin lfm-mock || exit 2
+LIBDIR=$ROOT/target/debug
+MOCK=$ROOT/target/debug/lfm-mock
+
+WORK=$(mktemp -d /tmp/lfm-memcheck.XXXXXX)
+MOCK_PID=
+stop_mock() {
+  if [ -n "$MOCK_PID" ]; then
+    kill "$MOCK_PID" 2>/dev/null || true
+    wait "$MOCK_PID" 2>/dev/null || true
+    MOCK_PID=
+  fi
+}
+trap 'stop_mock; rm -rf "$WORK"' EXIT
+
+# A fresh mock for each run; exports the environment the C programs read.
+start_mock() {
+  stop_mock
+  local state
+  state=$(mktemp -d "$WORK/mock.XXXXXX")
+  "$MOCK" --state-dir "$state" --max-lifetime-secs 900 > "$state/stdout" 2> "$state/stderr" &
+  MOCK_PID=$!
+  for _ in $(seq 400); do
+    [ -s "$state/ready" ] && break
+    sleep 0.05
+  done
+  [ -s "$state/ready" ] || { echo "the mock did not start" >&2; cat "$state/stderr" >&2; exit 2; }
+  local ready
+  ready=$(cat "$state/ready")
+  LFM_BASE_URL=$(sed -E 's/.*https=([^ ]+).*/\1/' <<< "$ready")
+  LFM_HTTP_BASE_URL=$(sed -E 's/.*http=([^ ]+).*/\1/' <<< "$ready")
+  LFM_CA_FILE=$(sed -E 's/.*ca=([^ ]+).*/\1/' <<< "$ready")
+  export LFM_BASE_URL LFM_HTTP_BASE_URL LFM_CA_FILE
+}
+
+# The mock's account (as in tests/support/mod.rs).
+export LFM_API_KEY=0123456789abcdef0123456789abcdef LFM_API_SECRET=mock-shared-secret
+export LFM_USERNAME=RJ LFM_EMAIL=rj@example.org LFM_PASSWORD='s3cret +&=% pässwörd ✓'
+
+# A session key from auth.getMobileSession (signed POST over HTTPS, trusting the mock's CA).
+mobile_session() {
+  python3 - <<'PY'
+import hashlib, json, os, ssl, urllib.parse, urllib.request
+p = {"method": "auth.getMobileSession", "username": os.environ["LFM_USERNAME"],
+     "password": os.environ["LFM_PASSWORD"], "api_key": os.environ["LFM_API_KEY"]}
+base = "".join(k + p[k] for k in sorted(p)) + os.environ["LFM_API_SECRET"]
+p.update(api_sig=hashlib.md5(base.encode()).hexdigest(), format="json")
+ctx = ssl.create_default_context(cafile=os.environ["LFM_CA_FILE"])
+body = urllib.parse.urlencode(p, quote_via=urllib.parse.quote).encode()
+reply = urllib.request.urlopen(os.environ["LFM_BASE_URL"], data=body, context=ctx, timeout=10)
+print(json.load(reply)["session"]["key"])
+PY
+}
+
+PROGRAMS=(examples-c/sign.c examples-c/session.c examples-c/offline.c
+          tests/c/test_api.c tests/c/test_auth.c tests/c/test_scrobble.c tests/c/test_threads.c
+          tests/c/test_faults.c tests/c/queue_crash.c)
+# Every C program must be covered: a new one fails the run until it is added above and below.
+for src in examples-c/*.c tests/c/*.c; do
+  case " ${PROGRAMS[*]} " in
+    *" $src "*) ;;
+    *) echo "$src is not memory-checked: add it to PROGRAMS and to the runs in $0" >&2; exit 2 ;;
+  esac
+done
+CFLAGS=(-std=c99 -Wall -Wextra -Werror -pedantic -g -O1 -I"$ROOT/include" -I"$ROOT/tests/c")
+LINK=(-L"$LIBDIR" -Wl,-rpath,"$LIBDIR" -llfm -lpthread)
+
+echo "== compiling ${#PROGRAMS[@]} C programs"
+for tool in $TOOLS; do
+  mkdir -p "$WORK/$tool"
+  for src in "${PROGRAMS[@]}"; do
+    exe="$WORK/$tool/$(basename "$src" .c)"
+    if [ "$tool" = valgrind ]; then
+      cc "${CFLAGS[@]}" "$src" -o "$exe" "${LINK[@]}" || exit 2
+    else
+      clang "${CFLAGS[@]}" -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+        -fno-omit-frame-pointer "$src" -o "$exe" "${LINK[@]}" || exit 2
+    fi
+  done
+done
+
+VALGRIND=(valgrind --suppressions="$ROOT/scripts/memcheck.supp" --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1
+          --show-leak-kinds=definite,indirect,possible --track-origins=yes --num-callers=30)
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+passed=0
+failed=0
+results=()
+# run NAME TOOL EXPECT_EXIT [env...] -- EXE ARGS...
+# EXPECT_EXIT "0": the program must succeed; "term": it is stopped by SIGTERM after
+# $BOUNDED_SECS (a bounded run of a program that never ends), memory errors still fail it.
+run() {
+  local name=$1 tool=$2 expect=$3
+  shift 3
+  local envs=()
+  while [ "$1" != "--" ]; do envs+=("$1"); shift; done
+  shift
+  local log="$WORK/$tool-$name.log"
+  local cmd=("$@")
+  if [ "$tool" = valgrind ]; then cmd=("${VALGRIND[@]}" --log-file="$log.vg" "$@"); fi
+  local started=$SECONDS rc
+  if [ "$expect" = term ]; then
+    env "${envs[@]}" timeout -s TERM "$BOUNDED_SECS" "${cmd[@]}" > "$log" 2>&1
+  else
+    env "${envs[@]}" timeout -s KILL 900 "${cmd[@]}" > "$log" 2>&1
+  fi
+  rc=$?
+  local why=""
+  if [ "$expect" = term ]; then
+    [ $rc -eq 124 ] || why="exit $rc (expected to be stopped by SIGTERM)"
+  elif [ $rc -ne 0 ]; then
+    why="exit $rc"
+  fi
+  if [ "$tool" = valgrind ]; then
+    cat "$log.vg" >> "$log"
+    # ERROR SUMMARY counts memory errors and definite/indirect leaks.
+    grep -q "ERROR SUMMARY: 0 errors" "$log.vg" || why="${why:+$why; }valgrind: $(grep -o 'ERROR SUMMARY: [0-9]* errors' "$log.vg" | tail -1)"
+    if [ "$expect" != term ]; then
+      grep -qE "definitely lost: [1-9]|indirectly lost: [1-9]" "$log.vg" && why="${why:+$why; }valgrind: leaks"
+    fi
+  else
+    grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$log" && why="${why:+$why; }sanitizer report"
+  fi
+  local took=$((SECONDS - started))
+  if [ -z "$why" ]; then
+    passed=$((passed + 1))
+    results+=("PASS $tool $name (${took}s)")
+    echo "PASS $tool $name (${took}s)"
+  else
+    failed=$((failed + 1))
+    results+=("FAIL $tool $name: $why")
+    echo "FAIL $tool $name: $why (log below)"
+    grep -vE "^==[0-9]+== *$" "$log" | tail -60
+  fi
+}
+
+BOUNDED_SECS=${MEMCHECK_CRASH_SECS:-4}
+for tool in $TOOLS; do
+  B="$WORK/$tool"
+  start_mock
+  run sign "$tool" 0 -- "$B/sign"
+  run session "$tool" 0 -- "$B/session"
+  # The server is away: plays stay queued (network error path); then it is back: flushed.
+  q="$WORK/$tool-offline.lfmq"
+  run offline-queue-server-down "$tool" 0 LFM_BASE_URL=https://127.0.0.1:9/2.0/ \
+    LFM_SESSION_KEY=a-session-key-saved-earlier -- "$B/offline" queue "$q"
+  run offline-flush "$tool" 0 -- "$B/offline" flush "$q"
+  start_mock
+  run test_api "$tool" 0 -- "$B/test_api"
+  start_mock
+  run test_auth "$tool" 0 -- "$B/test_auth"
+  start_mock
+  mkdir -p "$WORK/$tool-scrobble"
+  run test_scrobble "$tool" 0 LFM_TEST_DIR="$WORK/$tool-scrobble" -- "$B/test_scrobble"
+  start_mock
+  run test_threads "$tool" 0 -- "$B/test_threads"
+  start_mock
+  run test_faults "$tool" 0 -- "$B/test_faults"
+  start_mock
+  # queue_crash needs a session key: log in once (a signed POST over HTTPS, as liblfm does).
+  sk=$(mobile_session)
+  [ -n "$sk" ] || { echo "cannot get a session key from the mock" >&2; exit 2; }
+  crash_env=(LFM_QUEUE_PATH="$WORK/$tool-crash.lfmq" LFM_SESSION_KEY="${sk:-none}"
+             LFM_CRASH_BASE_TIME=$(( $(date +%s) - 6 * 3600 )))
+  run queue_crash-push "$tool" term "${crash_env[@]}" -- "$B/queue_crash" 0
+  run queue_crash-drain "$tool" 0 "${crash_env[@]}" -- "$B/queue_crash" drain
+  stop_mock
+done
+
+echo "== memcheck summary"
+printf '%s\n' "${results[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
