@@ -392,6 +392,62 @@ static void test_tls(void) {
     lfm_client_free(client);
 }
 
+static void test_hostile_inputs(void) {
+    lfm_client *client = new_client();
+    lfm_error *err = NULL;
+    char *json = NULL, *sig = NULL;
+    const size_t mib = 1024 * 1024;
+    char *big = malloc(mib + 1);
+    CHECK(big != NULL);
+    if (big == NULL) return;
+    memset(big, 'a', mib);
+    big[mib] = '\0';
+
+    /* A 1 MiB value signs correctly (expected value from Python's hashlib over
+     * "v" + 1048576 x "a" + "s"). */
+    lfm_param huge[] = {{"v", big}};
+    CHECK_STATUS(lfm_sign(huge, 1, "s", &sig, &err), LFM_OK);
+    CHECK(sig && strcmp(sig, "be9deaab30d98abf1a1ed1223c8179ef") == 0);
+    lfm_string_free(sig);
+
+    /* A 1 MiB parameter: the server refuses the request (over its 1 MiB cap), the library
+     * reports it and goes on, in a POST body and in a GET query string alike. */
+    lfm_param user_big[] = {{"user", big}};
+    lfm_status post = lfm_call(client, "user.getInfo", user_big, 1, LFM_CALL_POST, &json, &err);
+    CHECK(post == LFM_ERR_HTTP || post == LFM_ERR_NETWORK);
+    CHECK(json == NULL);
+    lfm_error_free(err);
+    lfm_status get = lfm_call(client, "user.getInfo", user_big, 1, 0, &json, &err);
+    CHECK(get != LFM_OK && get != LFM_ERR_PANIC);
+    CHECK(json == NULL);
+    lfm_error_free(err);
+    free(big);
+
+    /* Control characters travel percent-encoded and signed: the server verifies the
+     * signature over what it decoded, and stores exactly these bytes. */
+    CHECK_STATUS(lfm_get_mobile_session(client, username, password, NULL, NULL, NULL), LFM_OK);
+    lfm_param np[] = {{"artist", "A\x01" "B\tC\nD\r\x7f"}, {"track", "\x1b[31mred"}};
+    CHECK_STATUS(lfm_call(client, "track.updateNowPlaying", np, 2, LFM_CALL_WRITE, &json, &err), LFM_OK);
+    lfm_string_free(json);
+    json = mock(client, "mock.nowPlaying", NULL, 0);
+    CHECK(strstr(json, "A\\u0001B\\tC\\nD\\r\x7f") != NULL);
+    CHECK(strstr(json, "\\u001b[31mred") != NULL);
+    lfm_string_free(json);
+
+    /* Empty strings: an empty method or name is refused, an empty value is sent as is. */
+    lfm_param empty_name[] = {{"", "x"}};
+    CHECK_STATUS(lfm_call(client, "", NULL, 0, 0, &json, &err), LFM_ERR_INVALID_ARGUMENT);
+    expect_error(err, LFM_ERR_INVALID_ARGUMENT, 0);
+    CHECK_STATUS(lfm_call(client, "user.getInfo", empty_name, 1, 0, &json, &err), LFM_ERR_INVALID_ARGUMENT);
+    expect_error(err, LFM_ERR_INVALID_ARGUMENT, 0);
+    lfm_param empty_value[] = {{"user", "rj"}, {"lang", ""}};
+    CHECK_STATUS(lfm_call(client, "user.getInfo", empty_value, 2, LFM_CALL_SIGNED, &json, &err), LFM_OK);
+    lfm_string_free(json);
+    CHECK_STATUS(lfm_client_new("", "", NULL, &err), LFM_ERR_INVALID_ARGUMENT);
+    expect_error(err, LFM_ERR_INVALID_ARGUMENT, 0);
+    lfm_client_free(client);
+}
+
 int main(void) {
     base_url = check_env("LFM_BASE_URL");
     http_base_url = check_env("LFM_HTTP_BASE_URL");
@@ -409,5 +465,6 @@ int main(void) {
     test_calls();
     test_faults();
     test_tls();
+    test_hostile_inputs();
     return check_summary();
 }
