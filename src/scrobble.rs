@@ -3,7 +3,7 @@
 
 use crate::client::{CallFlags, Client};
 use crate::error::{Error, Result, Status};
-use crate::track::Track;
+use crate::track::{Param, Track};
 
 /// Last.fm's limit on tracks per `track.scrobble` request.
 pub const MAX_BATCH: usize = 50;
@@ -112,15 +112,10 @@ impl Client {
         parse_scrobble_reply(&body, batch.len())
     }
 
-    fn call_owned(
-        &self,
-        method: &str,
-        params: &[(String, String)],
-        flags: CallFlags,
-    ) -> Result<String> {
+    fn call_owned(&self, method: &str, params: &[Param<'_>], flags: CallFlags) -> Result<String> {
         let borrowed: Vec<(&str, &str)> = params
             .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .map(|(n, v)| (n.as_ref(), v.as_ref()))
             .collect();
         self.call(method, &borrowed, flags)
     }

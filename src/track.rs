@@ -1,5 +1,8 @@
 //! A played track, the request parameters it becomes, and the scrobble eligibility rule.
 
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
 use crate::error::{Error, Result};
 
 /// Seconds in 14 days: plays older than this are refused by Last.fm and by the queue.
@@ -45,37 +48,92 @@ impl Track {
     }
 
     /// Append this track's parameters: plain names (`artist`) when `index` is `None`,
-    /// array names (`artist[3]`) otherwise. Only fields that are set are sent.
-    pub fn push_params(
-        &self,
+    /// array names (`artist[3]`) otherwise. Only fields that are set are sent. Text values
+    /// are borrowed from the track, and array names for indexes up to 49 come from a table
+    /// built once, so a 50-track batch allocates only its numbers.
+    pub fn push_params<'a>(
+        &'a self,
         index: Option<usize>,
         with_timestamp: bool,
-        out: &mut Vec<(String, String)>,
+        out: &mut Vec<Param<'a>>,
     ) {
-        let name = |base: &str| match index {
-            Some(i) => format!("{base}[{i}]"),
-            None => base.to_string(),
-        };
-        out.push((name("artist"), self.artist.clone()));
-        out.push((name("track"), self.track.clone()));
+        let name = |field: Field| param_name(field, index);
+        out.push((name(Field::Artist), Cow::Borrowed(&self.artist)));
+        out.push((name(Field::Track), Cow::Borrowed(&self.track)));
         if with_timestamp {
-            out.push((name("timestamp"), self.timestamp.to_string()));
+            out.push((
+                name(Field::Timestamp),
+                Cow::Owned(self.timestamp.to_string()),
+            ));
         }
-        for (base, value) in [
-            ("album", &self.album),
-            ("albumArtist", &self.album_artist),
-            ("mbid", &self.mbid),
+        for (field, value) in [
+            (Field::Album, &self.album),
+            (Field::AlbumArtist, &self.album_artist),
+            (Field::Mbid, &self.mbid),
         ] {
             if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-                out.push((name(base), v.to_string()));
+                out.push((name(field), Cow::Borrowed(v)));
             }
         }
         if self.duration_secs > 0 {
-            out.push((name("duration"), self.duration_secs.to_string()));
+            out.push((
+                name(Field::Duration),
+                Cow::Owned(self.duration_secs.to_string()),
+            ));
         }
         if self.track_number > 0 {
-            out.push((name("trackNumber"), self.track_number.to_string()));
+            out.push((
+                name(Field::TrackNumber),
+                Cow::Owned(self.track_number.to_string()),
+            ));
         }
+    }
+}
+
+/// A request parameter built from a track: its name and value.
+pub type Param<'a> = (Cow<'static, str>, Cow<'a, str>);
+
+/// The fields a track sends, in the order of [`FIELD_NAMES`].
+#[derive(Clone, Copy)]
+enum Field {
+    Artist,
+    Track,
+    Timestamp,
+    Album,
+    AlbumArtist,
+    Mbid,
+    Duration,
+    TrackNumber,
+}
+
+const FIELD_NAMES: [&str; 8] = [
+    "artist",
+    "track",
+    "timestamp",
+    "album",
+    "albumArtist",
+    "mbid",
+    "duration",
+    "trackNumber",
+];
+
+/// Indexes whose array names (`artist[i]`) are kept in a table: one scrobble request's worth.
+const NAMED_INDEXES: usize = 50;
+
+fn param_name(field: Field, index: Option<usize>) -> Cow<'static, str> {
+    static TABLE: OnceLock<Vec<[String; 8]>> = OnceLock::new();
+    let base = FIELD_NAMES[field as usize];
+    match index {
+        None => Cow::Borrowed(base),
+        Some(i) if i < NAMED_INDEXES => {
+            let table = TABLE.get_or_init(|| {
+                (0..NAMED_INDEXES)
+                    .map(|i| FIELD_NAMES.map(|f| format!("{f}[{i}]")))
+                    .collect()
+            });
+            Cow::Borrowed(table[i][field as usize].as_str())
+        }
+        Some(i) => Cow::Owned(format!("{base}[{i}]")),
     }
 }
 
@@ -120,14 +178,19 @@ mod tests {
         };
         let mut out = Vec::new();
         t.push_params(Some(3), true, &mut out);
-        let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
+        let names: Vec<&str> = out.iter().map(|(n, _)| n.as_ref()).collect();
         assert_eq!(
             names,
             ["artist[3]", "track[3]", "timestamp[3]", "duration[3]"]
         );
         out.clear();
         t.push_params(None, false, &mut out);
-        let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
+        let names: Vec<&str> = out.iter().map(|(n, _)| n.as_ref()).collect();
         assert_eq!(names, ["artist", "track", "duration"]);
+        // Past the table, names are built on demand.
+        out.clear();
+        t.push_params(Some(73), true, &mut out);
+        assert_eq!(out[0].0, "artist[73]");
+        assert_eq!(out[2], (Cow::Borrowed("timestamp[73]"), Cow::Borrowed("5")));
     }
 }
