@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: all build demo test lint header clean test-maloja memcheck fuzz bench
+.PHONY: all build demo test test-quick test-rust lint header clean test-maloja memcheck fuzz bench
 
 all: build
 
@@ -13,8 +13,15 @@ build:
 demo:
 	bash scripts/demo.sh
 
-## Every test: formatting, clippy, the Rust suites, and the C programs against the mock.
-test: lint
+## Every test, as CI runs them (about 12 minutes; installs the tools it needs): formatting,
+## clippy, the Rust suites and C programs against the mock, the installed library from every
+## language, real Maloja servers, valgrind and sanitizers, and a minute of fuzzing per target.
+test: test-quick test-install test-maloja memcheck fuzz
+
+## The inner loop (about 2 minutes): formatting, clippy, the Rust suites and the C programs.
+test-quick: lint test-rust
+
+test-rust:
 	$(CARGO) test --workspace
 
 lint:

@@ -19,6 +19,16 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 TOOLS=${MEMCHECK_TOOLS:-"valgrind asan"}
 
+# Install what is missing (Debian's packages), when we may.
+need=()
+case " $TOOLS " in *" valgrind "*) command -v valgrind >/dev/null || need+=(valgrind) ;; esac
+case " $TOOLS " in *" asan "*) command -v clang >/dev/null || need+=(clang libclang-rt-14-dev) ;; esac
+if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "== installing ${need[*]} (apt-get)"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
 for tool in $TOOLS; do
   case $tool in
     valgrind) command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 2; } ;;

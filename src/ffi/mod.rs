@@ -132,19 +132,17 @@ mod tests {
     /// client keeps working. The panic is real: a logger sink that panics, reached through
     /// `lfm_call` on its normal path (the request fails to connect and is logged).
     #[test]
-    fn a_panic_inside_an_export_is_caught_and_the_client_keeps_working() {
+    fn a_panic_inside_an_export_is_caught_and_the_client_keeps_working() -> crate::Result<()> {
         use crate::log::{Level, Logger};
         use std::ffi::CStr;
         use std::ptr;
 
-        let client = crate::Client::new("key", "secret").unwrap();
-        client.set_base_url("http://127.0.0.1:9/2.0/").unwrap();
+        let client = crate::Client::new("key", "secret")?;
+        client.set_base_url("http://127.0.0.1:9/2.0/")?;
         client.set_rate_limit(0);
-        client
-            .set_logger(Some(Logger::new(Level::Debug, |_, _| {
-                panic!("sink exploded")
-            })))
-            .unwrap();
+        client.set_logger(Some(Logger::new(Level::Debug, |_, _| {
+            panic!("sink exploded")
+        })))?;
         let handle = Box::into_raw(Box::new(lfm_client::for_tests(client)));
         let mut json = ptr::null_mut();
         let mut err = ptr::null_mut();
@@ -162,13 +160,13 @@ mod tests {
             assert_eq!(status, LFM_ERR_PANIC);
             assert!(json.is_null());
             assert_eq!(lfm_error_status(err), LFM_ERR_PANIC);
-            let message = CStr::from_ptr(lfm_error_message(err)).to_str().unwrap();
+            let message = CStr::from_ptr(lfm_error_message(err)).to_string_lossy();
             assert!(message.contains("sink exploded"), "{message}");
             lfm_error_free(err);
 
             // The process and the client go on: without the logger the same call fails the
             // ordinary way (nothing listens on port 9).
-            (*handle).client_for_tests().set_logger(None).unwrap();
+            (*handle).client_for_tests().set_logger(None)?;
             let status = lfm_call(
                 handle,
                 c"user.getInfo".as_ptr(),
@@ -186,6 +184,7 @@ mod tests {
             );
             lfm_client_free(handle);
         }
+        Ok(())
     }
 
     #[test]
