@@ -37,7 +37,7 @@ pub mod journal;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use self::journal::{Journal, Record};
@@ -157,16 +157,28 @@ impl Damage {
     }
 }
 
-type PlayKey = (String, String, i64);
+/// A play's identity for de-duplication, hashed: (artist, track, timestamp). Hashing borrows
+/// the strings, so looking a play up or forgetting it allocates nothing; equal hashes are
+/// confirmed against the stored plays.
+fn key_of(track: &Track) -> u64 {
+    use std::hash::BuildHasher;
+    static KEYS: OnceLock<std::collections::hash_map::RandomState> = OnceLock::new();
+    KEYS.get_or_init(Default::default).hash_one((
+        track.artist.as_str(),
+        track.track.as_str(),
+        track.timestamp,
+    ))
+}
 
-fn key_of(track: &Track) -> PlayKey {
-    (track.artist.clone(), track.track.clone(), track.timestamp)
+fn same_play(a: &Track, b: &Track) -> bool {
+    a.timestamp == b.timestamp && a.artist == b.artist && a.track == b.track
 }
 
 struct State {
     journal: Journal,
     entries: BTreeMap<u64, Entry>,
-    keys: HashMap<PlayKey, u64>,
+    /// Ids of queued plays by [`key_of`] (several only on a hash collision).
+    keys: HashMap<u64, Vec<u64>>,
     next_id: u64,
     damage: Damage,
     /// A copy of the damaged file has not been kept yet.
@@ -189,7 +201,7 @@ impl State {
                 if self.entries.contains_key(&id) {
                     return;
                 }
-                self.keys.insert(key_of(&track), id);
+                self.keys.entry(key_of(&track)).or_default().push(id);
                 self.entries.insert(
                     id,
                     Entry {
@@ -248,9 +260,26 @@ impl State {
         }
     }
 
+    /// Whether the same play (artist, track, timestamp) is already queued.
+    fn is_queued(&self, track: &Track) -> bool {
+        self.keys.get(&key_of(track)).is_some_and(|ids| {
+            ids.iter().any(|id| {
+                self.entries
+                    .get(id)
+                    .is_some_and(|e| same_play(&e.track, track))
+            })
+        })
+    }
+
     fn forget(&mut self, id: u64) {
         if let Some(e) = self.entries.remove(&id) {
-            self.keys.remove(&key_of(&e.track));
+            let key = key_of(&e.track);
+            if let Some(ids) = self.keys.get_mut(&key) {
+                ids.retain(|other| *other != id);
+                if ids.is_empty() {
+                    self.keys.remove(&key);
+                }
+            }
         }
     }
 
@@ -403,7 +432,7 @@ impl Queue {
     pub fn push(&self, track: &Track) -> Result<bool> {
         track.validate(true)?;
         let mut state = self.lock();
-        if state.keys.contains_key(&key_of(track)) {
+        if state.is_queued(track) {
             return Ok(false);
         }
         let id = state.next_id;
