@@ -14,18 +14,10 @@ use lfm::{CallFlags, Client, Service, Status};
 use lfm_mock::MockConfig;
 use support::MockEnv;
 
-fn client_for(env: &MockEnv) -> Client {
-    let client = Client::new(lfm_mock::MOCK_API_KEY, lfm_mock::MOCK_API_SECRET).unwrap();
-    client.set_base_url(&env.server.https_base()).unwrap();
-    client.set_ca_file(&env.server.ca_pem_path()).unwrap();
-    client.set_rate_limit(0);
-    client
-}
-
 #[test]
 fn token_flow_pending_approved_reused_expired_bad() {
     let env = MockEnv::start();
-    let client = client_for(&env);
+    let client = env.client();
     let token = client.get_token().unwrap();
     assert_eq!(token.len(), 32);
 
@@ -191,7 +183,7 @@ fn pipe(a: TcpStream, b: TcpStream) {
 fn calls_go_through_http_connect_and_socks5_proxies() {
     let env = MockEnv::start();
     for (url, tunnels) in [start_connect_proxy(), start_socks5_proxy()] {
-        let client = client_for(&env);
+        let client = env.client();
         client.set_proxy(Some(&url)).unwrap();
         let before = env.server.stats().connections;
         for _ in 0..3 {
@@ -220,13 +212,8 @@ fn calls_go_through_http_connect_and_socks5_proxies() {
 #[test]
 fn a_dead_proxy_is_a_network_error_and_bad_urls_are_refused() {
     let env = MockEnv::start();
-    let client = client_for(&env);
-    // Bind and drop a listener to get a port nobody listens on.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let client = env.client();
+    let port = support::unused_port();
     for scheme in ["http", "socks5"] {
         client
             .set_proxy(Some(&format!("{scheme}://127.0.0.1:{port}")))
@@ -249,7 +236,7 @@ fn a_dead_proxy_is_a_network_error_and_bad_urls_are_refused() {
 #[test]
 fn the_system_root_store_plus_a_ca_file_works() {
     let env = MockEnv::start();
-    let client = client_for(&env);
+    let client = env.client();
     match client.set_root_store(RootStore::System) {
         Ok(()) => {
             client
@@ -281,7 +268,7 @@ fn the_system_root_store_plus_a_ca_file_works() {
 #[test]
 fn logs_cover_a_session_and_never_contain_a_secret() {
     let env = MockEnv::start();
-    let client = client_for(&env);
+    let client = env.client();
     let captured: Arc<Mutex<Vec<(Level, String)>>> = Arc::default();
     let sink = Arc::clone(&captured);
     client

@@ -7,14 +7,10 @@ use lfm::{CallFlags, Client, Status};
 use support::MockEnv;
 
 fn client_for(env: &MockEnv, https: bool) -> Client {
-    let client = Client::new(lfm_mock::MOCK_API_KEY, lfm_mock::MOCK_API_SECRET).unwrap();
-    if https {
-        client.set_base_url(&env.server.https_base()).unwrap();
-    } else {
+    let client = env.client();
+    if !https {
         client.set_base_url(&env.server.http_base()).unwrap();
     }
-    client.set_ca_file(&env.server.ca_pem_path()).unwrap();
-    client.set_rate_limit(0);
     client
 }
 

@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use lfm::{CallFlags, Client, Error, Status};
@@ -13,10 +12,7 @@ use lfm_mock::{Fault, MockConfig, TlsFlavor};
 use support::{compile, MockEnv, C_FLAGS};
 
 fn client_for(env: &MockEnv) -> Client {
-    let client = Client::new(lfm_mock::MOCK_API_KEY, lfm_mock::MOCK_API_SECRET).unwrap();
-    client.set_base_url(&env.server.https_base()).unwrap();
-    client.set_ca_file(&env.server.ca_pem_path()).unwrap();
-    client.set_rate_limit(0);
+    let client = env.client();
     client.set_timeout(Duration::from_secs(10)).unwrap();
     client
 }
@@ -225,12 +221,7 @@ fn connection_drops_and_resets_are_network_errors() {
 fn connection_refused_is_a_network_error() {
     let env = MockEnv::start();
     let client = client_for(&env);
-    // A port that was just free: nothing listens on it.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = support::unused_port();
     client
         .set_base_url(&format!("https://127.0.0.1:{port}/2.0/"))
         .unwrap();

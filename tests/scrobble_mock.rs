@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lfm::queue::{EntryState, Queue};
-use lfm::{Client, Status, Track};
+use lfm::{Status, Track};
 use lfm_mock::Fault;
 use support::MockEnv;
 
@@ -29,18 +29,6 @@ fn play(i: usize) -> Track {
     }
 }
 
-/// A client logged in to the mock, without pacing (pacing has its own test).
-fn session_client(env: &MockEnv) -> Client {
-    let client = Client::new(lfm_mock::MOCK_API_KEY, lfm_mock::MOCK_API_SECRET).unwrap();
-    client.set_base_url(&env.server.https_base()).unwrap();
-    client.set_ca_file(&env.server.ca_pem_path()).unwrap();
-    client.set_rate_limit(0);
-    client
-        .set_session_key(Some(&env.server.create_session()))
-        .unwrap();
-    client
-}
-
 fn temp_queue_path(name: &str) -> PathBuf {
     support::fresh_dir(name).join("queue.lfmq")
 }
@@ -57,7 +45,7 @@ fn scrobble_requests(env: &MockEnv) -> u64 {
 #[test]
 fn batches_of_120_go_in_3_requests_in_order() {
     let env = MockEnv::start();
-    let client = session_client(&env);
+    let client = env.session_client();
     let tracks: Vec<Track> = (0..120).map(play).collect();
     let result = client.scrobble(&tracks).unwrap();
     assert_eq!(result.accepted(), 120);
@@ -74,7 +62,7 @@ fn batches_of_120_go_in_3_requests_in_order() {
 #[test]
 fn one_track_uses_plain_names_and_max_batch_is_honoured() {
     let env = MockEnv::start();
-    let client = session_client(&env);
+    let client = env.session_client();
     client.scrobble(&[play(1)]).unwrap();
     let last = env.server.last_request().unwrap();
     assert!(last["params"].get("artist").is_some(), "{last}");
@@ -97,7 +85,7 @@ fn one_track_uses_plain_names_and_max_batch_is_honoured() {
 #[test]
 fn ignored_codes_map_back_to_input_order() {
     let env = MockEnv::start();
-    let client = session_client(&env);
+    let client = env.session_client();
     let mut tracks: Vec<Track> = (0..5).map(play).collect();
     tracks[1].artist = "Someone [ignored-artist]".into();
     tracks[2].track = "Something [ignored-track]".into();
@@ -113,7 +101,7 @@ fn ignored_codes_map_back_to_input_order() {
 #[test]
 fn now_playing_reaches_the_server() {
     let env = MockEnv::start();
-    let client = session_client(&env);
+    let client = env.session_client();
     let mut t = play(3);
     t.track_number = 4;
     client.update_now_playing(&t).unwrap();
@@ -132,7 +120,7 @@ fn now_playing_reaches_the_server() {
 #[test]
 fn a_poison_play_in_a_batch_of_50_is_rejected_and_49_arrive() {
     let env = MockEnv::start();
-    let client = session_client(&env);
+    let client = env.session_client();
     let queue = Queue::open(&temp_queue_path("poison")).unwrap();
     for i in 0..50 {
         let mut t = play(i);
@@ -171,7 +159,7 @@ fn a_poison_play_in_a_batch_of_50_is_rejected_and_49_arrive() {
 #[test]
 fn session_loss_keeps_everything() {
     let env = MockEnv::start();
-    let client = session_client(&env);
+    let client = env.session_client();
     let queue = Queue::open(&temp_queue_path("error9")).unwrap();
     for i in 0..10 {
         queue.push(&play(i)).unwrap();
@@ -200,7 +188,7 @@ fn session_loss_keeps_everything() {
 #[test]
 fn rate_limit_error_backs_off_and_a_later_flush_succeeds() {
     let env = MockEnv::start();
-    let client = session_client(&env);
+    let client = env.session_client();
     let queue = Queue::open(&temp_queue_path("error29")).unwrap();
     for i in 0..60 {
         queue.push(&play(i)).unwrap();
@@ -243,7 +231,7 @@ fn rate_limit_error_backs_off_and_a_later_flush_succeeds() {
 #[test]
 fn outages_keep_every_play() {
     let env = MockEnv::start();
-    let client = session_client(&env);
+    let client = env.session_client();
     client.set_timeout(Duration::from_millis(500)).unwrap();
     let queue = Queue::open(&temp_queue_path("outage")).unwrap();
     for i in 0..5 {
@@ -320,7 +308,7 @@ fn a_play_the_server_keeps_failing_alone_never_blocks_the_others() {
     // for a play marked [server-error]. With max batch 1 (what Maloja 3 needs) the bad play
     // is first in line, ahead of 20 good ones.
     let env = MockEnv::start();
-    let client = session_client(&env);
+    let client = env.session_client();
     client.set_max_batch(1).unwrap();
     let queue = Queue::open(&temp_queue_path("isolate8")).unwrap();
     let mut bad = play(0);
@@ -372,7 +360,7 @@ fn a_play_the_server_keeps_failing_alone_never_blocks_the_others() {
 #[test]
 fn a_server_failing_everything_rejects_nothing_ever() {
     let env = MockEnv::start();
-    let client = session_client(&env);
+    let client = env.session_client();
     client.set_max_batch(1).unwrap();
     let queue = Queue::open(&temp_queue_path("outage8")).unwrap();
     for i in 0..20 {
@@ -403,7 +391,7 @@ fn a_server_failing_everything_rejects_nothing_ever() {
 #[test]
 fn the_age_limit_is_a_setting() {
     let env = MockEnv::start();
-    let client = session_client(&env);
+    let client = env.session_client();
     let queue = Queue::open(&temp_queue_path("maxage")).unwrap();
     let mut old = play(1);
     old.timestamp = now() - 3 * 24 * 3600;
@@ -423,7 +411,7 @@ fn the_age_limit_is_a_setting() {
 #[test]
 fn daily_limit_keeps_the_rest_until_tomorrow() {
     let env = MockEnv::start();
-    let client = session_client(&env);
+    let client = env.session_client();
     let queue = Queue::open(&temp_queue_path("daily")).unwrap();
     for i in 0..10 {
         queue.push(&play(i)).unwrap();
@@ -441,7 +429,7 @@ fn daily_limit_keeps_the_rest_until_tomorrow() {
 #[test]
 fn plays_older_than_14_days_are_rejected_not_restamped() {
     let env = MockEnv::start();
-    let client = session_client(&env);
+    let client = env.session_client();
     let queue = Queue::open(&temp_queue_path("old")).unwrap();
     let mut old = play(1);
     old.timestamp = now() - 15 * 24 * 3600;
@@ -547,7 +535,7 @@ fn a_damaged_file_opens_with_every_intact_play() {
 #[test]
 fn compaction_keeps_live_plays_and_a_copy_of_damage() {
     let env = MockEnv::start();
-    let client = session_client(&env);
+    let client = env.session_client();
     let path = temp_queue_path("compact");
     let push_and_flush = |queue: &Queue, range: std::ops::Range<usize>| {
         let n = range.len();
@@ -592,7 +580,7 @@ fn compaction_keeps_live_plays_and_a_copy_of_damage() {
 #[test]
 fn the_rate_limit_holds_under_8_threads() {
     let env = MockEnv::start();
-    let client = session_client(&env);
+    let client = env.session_client();
     client.set_rate_limit(20);
     let start = Instant::now();
     std::thread::scope(|s| {

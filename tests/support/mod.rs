@@ -50,6 +50,14 @@ pub fn build_library() -> &'static Library {
     })
 }
 
+/// A loopback port nobody listens on (bound, then released).
+pub fn unused_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind a loopback port")
+        .port()
+}
+
 /// A new empty directory under the system temp dir, unique to this process and `name`.
 pub fn fresh_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("lfm-test-{}-{name}", std::process::id()));
@@ -72,6 +80,30 @@ impl MockEnv {
         MockEnv {
             server: MockServer::start(config).expect("start the mock server"),
         }
+    }
+
+    /// A client of the mock over HTTPS (its CA trusted), without pacing: tests make many
+    /// calls, and pacing has tests of its own.
+    pub fn client(&self) -> lfm::Client {
+        let client =
+            lfm::Client::new(lfm_mock::MOCK_API_KEY, lfm_mock::MOCK_API_SECRET).expect("client");
+        client
+            .set_base_url(&self.server.https_base())
+            .expect("base URL");
+        client
+            .set_ca_file(&self.server.ca_pem_path())
+            .expect("CA file");
+        client.set_rate_limit(0);
+        client
+    }
+
+    /// [`MockEnv::client`] holding a live session key.
+    pub fn session_client(&self) -> lfm::Client {
+        let client = self.client();
+        client
+            .set_session_key(Some(&self.server.create_session()))
+            .expect("session key");
+        client
     }
 
     pub fn vars(&self) -> Vec<(String, String)> {
