@@ -18,36 +18,16 @@ for example in sign session offline; do
 done
 
 WORK=$(mktemp -d)
-MOCK_PID=
-stop_mock() {
-  if [ -n "$MOCK_PID" ]; then
-    kill "$MOCK_PID" 2>/dev/null || true
-    wait "$MOCK_PID" 2>/dev/null || true
-    MOCK_PID=
-  fi
-}
-trap 'stop_mock; rm -rf "$WORK"' EXIT
+# lfm_mock_start DIR / lfm_mock_stop: start the mock, export LFM_BASE_URL, LFM_CA_FILE and
+# the mock account's credentials; stop it by its pid.
+export LFM_MOCK_BIN="$PROFILE_DIR/lfm-mock" LFM_MOCK_LIFETIME_SECS=300
+source scripts/mock-env.sh --functions-only
+trap 'lfm_mock_stop; rm -rf "$WORK"' EXIT
 
-# Start a fresh mock; export the URL and CA it reports.
 start_mock() {
-  local state="$WORK/mock-$1"
-  mkdir -p "$state"
-  "$PROFILE_DIR/lfm-mock" --state-dir "$state" --max-lifetime-secs 300 > "$state/stdout" &
-  MOCK_PID=$!
-  for _ in $(seq 200); do
-    [ -s "$state/ready" ] && break
-    sleep 0.05
-  done
-  local ready
-  ready=$(cat "$state/ready")
-  echo "== mock server: $ready (pid $MOCK_PID)"
-  LFM_BASE_URL=$(sed -E 's/.*https=([^ ]+).*/\1/' <<< "$ready")
-  LFM_CA_FILE=$(sed -E 's/.*ca=([^ ]+).*/\1/' <<< "$ready")
-  export LFM_BASE_URL LFM_CA_FILE
+  lfm_mock_start "$WORK/mock-$1"
+  echo "== mock server: $(head -n 1 "$LFM_MOCK_DIR/ready") (pid $LFM_MOCK_PID)"
 }
-
-export LFM_API_KEY=0123456789abcdef0123456789abcdef LFM_API_SECRET=mock-shared-secret
-export LFM_USERNAME=RJ LFM_PASSWORD='s3cret +&=% pässwörd ✓'
 
 start_mock 1
 echo "== examples-c/sign"
@@ -55,11 +35,11 @@ echo "== examples-c/sign"
 echo "== examples-c/session"
 "$BUILD/session"
 
-echo "== the server goes away (pid $MOCK_PID stopped); the player keeps playing"
-stop_mock
+echo "== the server goes away (pid $LFM_MOCK_PID stopped); the player keeps playing"
+lfm_mock_stop
 LFM_SESSION_KEY=a-session-key-saved-at-an-earlier-login "$BUILD/offline" queue "$WORK/plays.lfmq"
 
 echo "== the server comes back"
 start_mock 2
 "$BUILD/offline" flush "$WORK/plays.lfmq"
-echo "== demo finished; stopping the mock (pid $MOCK_PID)"
+echo "== demo finished; stopping the mock (pid $LFM_MOCK_PID)"

@@ -43,34 +43,18 @@ LIBDIR=$ROOT/target/debug
 MOCK=$ROOT/target/debug/lfm-mock
 
 WORK=$(mktemp -d /tmp/lfm-memcheck.XXXXXX)
-MOCK_PID=
-stop_mock() {
-  if [ -n "$MOCK_PID" ]; then
-    kill "$MOCK_PID" 2>/dev/null || true
-    wait "$MOCK_PID" 2>/dev/null || true
-    MOCK_PID=
-  fi
-}
-trap 'stop_mock; rm -rf "$WORK"' EXIT
+# lfm_mock_start / lfm_mock_stop (scripts/mock-env.sh) with the debug mock just built.
+export LFM_MOCK_BIN="$MOCK" LFM_MOCK_LIFETIME_SECS=900
+# shellcheck source=scripts/mock-env.sh
+source "$ROOT/scripts/mock-env.sh" --functions-only
+trap 'lfm_mock_stop; rm -rf "$WORK"' EXIT
 
 # A fresh mock for each run; exports the environment the C programs read.
 start_mock() {
-  stop_mock
-  local state
-  state=$(mktemp -d "$WORK/mock.XXXXXX")
-  "$MOCK" --state-dir "$state" --max-lifetime-secs 900 > "$state/stdout" 2> "$state/stderr" &
-  MOCK_PID=$!
-  for _ in $(seq 400); do
-    [ -s "$state/ready" ] && break
-    sleep 0.05
-  done
-  [ -s "$state/ready" ] || { echo "the mock did not start" >&2; cat "$state/stderr" >&2; exit 2; }
-  local ready
-  ready=$(cat "$state/ready")
-  LFM_BASE_URL=$(sed -E 's/.*https=([^ ]+).*/\1/' <<< "$ready")
-  LFM_HTTP_BASE_URL=$(sed -E 's/.*http=([^ ]+).*/\1/' <<< "$ready")
-  LFM_CA_FILE=$(sed -E 's/.*ca=([^ ]+).*/\1/' <<< "$ready")
-  export LFM_BASE_URL LFM_HTTP_BASE_URL LFM_CA_FILE
+  lfm_mock_start "$(mktemp -d "$WORK/mock.XXXXXX")" || exit 2
+}
+stop_mock() {
+  lfm_mock_stop
 }
 
 # The mock's account (as in tests/support/mod.rs).

@@ -12,6 +12,8 @@
 #   LFM_BASE_URL (https), LFM_HTTP_BASE_URL, LFM_CA_FILE,
 #   LFM_API_KEY, LFM_API_SECRET, LFM_USERNAME, LFM_EMAIL, LFM_PASSWORD  (the mock's account)
 #   LFM_MOCK_PID, LFM_MOCK_DIR
+# `source scripts/mock-env.sh --functions-only` defines lfm_mock_start [STATE_DIR] and
+# lfm_mock_stop without starting anything (for scripts that start several mocks in turn).
 # Inside a script, `source` without arguments passes the script's own arguments along: write
 # `source scripts/mock-env.sh ""` there for a temp dir. Without STATE_DIR a fresh temp dir is used and removed by lfm_mock_stop. The mock exits on
 # its own after 600 s (LFM_MOCK_LIFETIME_SECS) should nothing stop it.
@@ -103,4 +105,6 @@ lfm_mock_start() {
   export LFM_PASSWORD='s3cret +&=% pässwörd ✓'
 }
 
-lfm_mock_start "$@"
+if [ "${1:-}" != --functions-only ]; then
+  lfm_mock_start "$@"
+fi
