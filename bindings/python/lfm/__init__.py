@@ -268,19 +268,17 @@ class _Handle:
         return self._ptr is None
 
 
-class Client:
-    """A Last.fm API client. Use as a context manager, or call close()."""
+class _Owner:
+    """What Client and Queue share: one owned C handle, closed explicitly, by `with`, or when
+    the object is collected."""
 
-    def __init__(self, api_key: str, api_secret: str):
-        out = c_void_p()
-        _invoke(lib.lfm_client_new, _enc(api_key), _enc(api_secret), byref(out))
-        self._h = _Handle(out.value, lib.lfm_client_free, "Client")
+    _h: _Handle
 
     def close(self) -> None:
-        """Wait for calls in flight, then free the client. Idempotent."""
+        """Wait for calls in flight, then free the C object. Idempotent."""
         self._h.close()
 
-    def __enter__(self) -> "Client":
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
@@ -298,6 +296,15 @@ class Client:
     def _do(self, fn, *args) -> None:
         with self._h.use() as ptr:
             _invoke(fn, ptr, *args)
+
+
+class Client(_Owner):
+    """A Last.fm API client. Use as a context manager, or call close()."""
+
+    def __init__(self, api_key: str, api_secret: str):
+        out = c_void_p()
+        _invoke(lib.lfm_client_new, _enc(api_key), _enc(api_secret), byref(out))
+        self._h = _Handle(out.value, lib.lfm_client_free, "Client")
 
     # Settings: write-only properties (the C API has no getters) and plain setters.
     def set_base_url(self, url: str) -> None:
@@ -440,31 +447,13 @@ class Client:
             lib.lfm_scrobble_result_free(out)
 
 
-class Queue:
+class Queue(_Owner):
     """A durable queue of plays stored in one file (see lfm_queue_open)."""
 
     def __init__(self, path: str):
         out = c_void_p()
         _invoke(lib.lfm_queue_open, _enc(str(path)), byref(out))
         self._h = _Handle(out.value, lib.lfm_queue_free, "Queue")
-
-    def close(self) -> None:
-        self._h.close()
-
-    def __enter__(self) -> "Queue":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        h = getattr(self, "_h", None)
-        if h is not None:
-            h.close()
-
-    def _do(self, fn, *args) -> None:
-        with self._h.use() as ptr:
-            _invoke(fn, ptr, *args)
 
     def push(self, track: Track) -> None:
         """Queue a play; it is on disk when this returns. Duplicates are ignored."""
