@@ -9,13 +9,23 @@
 //! - Any damaged line elsewhere is skipped on its own: every intact record still loads, the
 //!   damage is reported, and before the file is ever rewritten the damaged original is kept
 //!   beside it as `<path>.damaged-<unix time>`. Nothing is deleted.
-//! - Rewrites (compaction) go to `<path>.tmp`, are synced, and atomically renamed over the
-//!   journal, then the directory is synced.
-//! - A separate `<path>.lock` file is locked for as long as the queue is open, so a second
-//!   opener (another process, or the same one) gets a clear error instead of interleaving.
+//! - A write that fails (disk full, a file size limit, an I/O error) is never acknowledged,
+//!   and the file is cut back to its last good length before anything else is written, so
+//!   a torn record never merges with the next one.
+//! - Rewrites (compaction) go to `<path>.tmp` (created exclusively, never through a symlink,
+//!   with the journal's mode), are synced, locked and atomically renamed over the journal,
+//!   then the directory is synced; the queue writes to the renamed file from then on, and
+//!   a failed directory sync is retried before the next record is acknowledged.
+//! - The journal file itself is locked (`flock`) for as long as the queue is open, so a
+//!   second opener, through any spelling of the path (symlinks, `..`, hard links), in
+//!   another process or the same one, gets a clear error instead of interleaving.
+//! - Every file is created with mode 0600 and opened without following a symlink planted
+//!   at its name (the journal path itself is resolved first) and without blocking on a FIFO;
+//!   anything but a regular file is refused.
 
-use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
@@ -198,6 +208,21 @@ impl Record {
     }
 }
 
+impl Record {
+    /// Keep only the ids `keep` accepts in a record that acts on queued plays (a push is
+    /// left as it is); whether any id is left.
+    pub fn retain_ids(&mut self, keep: impl Fn(u64) -> bool) -> bool {
+        match self {
+            Record::Push { .. } => true,
+            Record::Done { ids } | Record::Fail { ids, .. } => {
+                ids.retain(|id| keep(*id));
+                !ids.is_empty()
+            }
+            Record::Reject { id, .. } | Record::Remove { id } | Record::Retry { id } => keep(*id),
+        }
+    }
+}
+
 /// A record as one journal line, newline included.
 pub fn encode_line(record: &Record) -> String {
     let body = record.to_json().to_string();
@@ -225,6 +250,9 @@ pub struct Parsed {
     pub torn_tail: bool,
     /// The first line is the expected header.
     pub has_header: bool,
+    /// The first line is the start of the header and nothing more (a crash while the file
+    /// was being created): the file holds no record and is a queue, not a stranger's file.
+    pub torn_header: bool,
 }
 
 /// Parse a journal's bytes. Never fails and never panics, whatever the bytes.
@@ -241,6 +269,10 @@ pub fn parse(bytes: &[u8]) -> Parsed {
             parsed.has_header = true;
             continue;
         }
+        if i == 0 && !line.is_empty() && HEADER.as_bytes().starts_with(line) {
+            parsed.torn_header = true;
+            continue;
+        }
         match decode_line(line) {
             Some(record) => parsed.records.push(record),
             None if line.is_empty() => {}
@@ -252,12 +284,24 @@ pub fn parse(bytes: &[u8]) -> Parsed {
     parsed
 }
 
-/// The open journal: an append handle and the lock that keeps other openers out.
+/// The open journal: a read-and-append handle on the file, locked (an advisory `flock` on
+/// the file itself, so every spelling of its path, symlinks and hard links included, meets
+/// the same lock).
+///
+/// After a failed write the file is cut back to its last good length before anything else
+/// is written, so a torn record never swallows the next one; a rename whose directory sync
+/// failed is synced again before the next record is acknowledged.
 #[derive(Debug)]
 pub struct Journal {
+    /// The journal's real path (symlinks resolved), where compaction renames to.
     path: PathBuf,
     file: File,
-    _lock: File,
+    /// The length of the file up to its last acknowledged record.
+    len: u64,
+    /// A failed write may have left bytes past `len`.
+    tail_dirty: bool,
+    /// A compaction's rename is not known to be durable yet.
+    dir_sync_pending: bool,
     /// Lines in the file (for deciding when to compact).
     pub lines: usize,
 }
@@ -272,126 +316,295 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-fn sync_parent_dir(path: &Path) -> Result<()> {
-    let dir = match path.parent() {
+fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
-    };
-    File::open(dir)
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Test seam: the next this-many directory syncs on this thread fail.
+    pub static FAIL_DIR_SYNCS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+fn sync_parent_dir(path: &Path) -> Result<()> {
+    #[cfg(test)]
+    if FAIL_DIR_SYNCS.with(|n| n.replace(n.get().saturating_sub(1)) > 0) {
+        return Err(io_error(
+            "cannot sync directory of",
+            path,
+            std::io::Error::other("injected failure"),
+        ));
+    }
+    File::open(parent_of(path))
         .and_then(|d| d.sync_all())
         .map_err(|e| io_error("cannot sync directory of", path, e))
+}
+
+/// The path the journal really lives at: symlinks resolved, `.` and `..` gone, so that
+/// compaction replaces the file every spelling of the path reaches. A path that does not
+/// exist yet resolves its directory.
+fn resolve(path: &Path) -> Result<PathBuf> {
+    match std::fs::canonicalize(path) {
+        Ok(p) => Ok(p),
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            let name = path.file_name().ok_or_else(|| {
+                Error::invalid(format!("queue path {} names no file", path.display()))
+            })?;
+            let dir = std::fs::canonicalize(parent_of(path))
+                .map_err(|e| io_error("cannot open queue directory of", path, e))?;
+            Ok(dir.join(name))
+        }
+        Err(e) => Err(io_error("cannot open queue", path, e)),
+    }
+}
+
+/// Open a file of the queue: private (mode 0600 when created), never through a symlink
+/// planted at `path`, never blocking on a FIFO, and only if it is a regular file.
+fn open_private(path: &Path, options: &mut OpenOptions, what: &str) -> Result<File> {
+    let file = options
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| io_error(&format!("cannot open {what}"), path, e))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| io_error(&format!("cannot inspect {what}"), path, e))?;
+    if !meta.file_type().is_file() {
+        return Err(Error::new(
+            Status::Io,
+            format!("{what} {} is not a regular file", path.display()),
+        ));
+    }
+    Ok(file)
+}
+
+fn already_open(path: &Path) -> Error {
+    Error::new(
+        Status::Io,
+        format!(
+            "queue {} is already open (in this or another process)",
+            path.display()
+        ),
+    )
+}
+
+/// Lock `file` for as long as it stays open; fail at once when someone else holds it.
+fn try_lock(file: &File, path: &Path) -> Result<()> {
+    match file.try_lock() {
+        Ok(()) => Ok(()),
+        Err(TryLockError::WouldBlock) => Err(already_open(path)),
+        Err(TryLockError::Error(e)) => Err(io_error("cannot lock queue", path, e)),
+    }
+}
+
+/// Whether `path` names the very file `file` is open on (not a file renamed over it since).
+fn still_named(file: &File, path: &Path) -> bool {
+    match (file.metadata(), std::fs::symlink_metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
 }
 
 impl Journal {
     /// Lock and open (creating if needed) the journal at `path`, returning its contents.
     pub fn open(path: &Path) -> Result<(Journal, Parsed)> {
-        let lock_path = with_suffix(path, ".lock");
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| io_error("cannot open queue lock", &lock_path, e))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Error::new(
-                    Status::Io,
-                    format!(
-                        "queue {} is already open (in this or another process)",
-                        path.display()
-                    ),
-                ))
+        let path = resolve(path)?;
+        // The holder of the lock may compact (rename a new file over the path) between our
+        // open and our lock: then we hold the lock of a file nobody reads. Start again.
+        let mut attempts = 0;
+        let mut file = loop {
+            let file = open_private(
+                &path,
+                OpenOptions::new().read(true).append(true).create(true),
+                "queue",
+            )?;
+            try_lock(&file, &path)?;
+            if still_named(&file, &path) {
+                break file;
             }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(io_error("cannot lock queue", &lock_path, e))
+            attempts += 1;
+            if attempts == 10 {
+                return Err(already_open(&path));
             }
-        }
-        let existed = path.exists();
-        let bytes = if existed {
-            std::fs::read(path).map_err(|e| io_error("cannot read queue", path, e))?
-        } else {
-            Vec::new()
         };
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .map_err(|e| io_error("cannot read queue", &path, e))?;
         let parsed = parse(&bytes);
-        if !bytes.is_empty() && !parsed.has_header && parsed.records.is_empty() {
+        if !bytes.is_empty()
+            && !parsed.has_header
+            && !parsed.torn_header
+            && parsed.records.is_empty()
+        {
             return Err(Error::invalid(format!(
                 "{} is not a liblfm queue file; refusing to write to it",
                 path.display()
             )));
         }
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| io_error("cannot open queue", path, e))?;
-        let mut lines = bytes.iter().filter(|b| **b == b'\n').count();
+        let mut journal = Journal {
+            lines: bytes.iter().filter(|b| **b == b'\n').count(),
+            len: bytes.len() as u64,
+            path,
+            file,
+            tail_dirty: false,
+            dir_sync_pending: false,
+        };
         if bytes.is_empty() {
-            file.write_all(format!("{HEADER}\n").as_bytes())
-                .and_then(|()| file.sync_data())
-                .map_err(|e| io_error("cannot write queue", path, e))?;
-            sync_parent_dir(path)?;
-            lines = 1;
+            journal.write_durably(format!("{HEADER}\n").as_bytes(), 1)?;
+            sync_parent_dir(&journal.path)?;
         } else if parsed.torn_tail {
             // End the torn line so that the next record starts on a line of its own.
-            file.write_all(b"\n")
-                .and_then(|()| file.sync_data())
-                .map_err(|e| io_error("cannot write queue", path, e))?;
-            lines += 1;
+            journal.write_durably(b"\n", 1)?;
         }
-        let journal = Journal {
-            path: path.to_path_buf(),
-            file,
-            _lock: lock,
-            lines,
-        };
         Ok((journal, parsed))
     }
 
-    /// Append records and make them durable (one `fdatasync` for all of them).
+    /// Append `bytes` holding `lines` lines and make them durable; on failure, cut the file
+    /// back to its last good length (now, or before the next write if that fails too).
+    fn write_durably(&mut self, bytes: &[u8], lines: usize) -> Result<()> {
+        self.settle()?;
+        if let Err(e) = self
+            .file
+            .write_all(bytes)
+            .and_then(|()| self.file.sync_data())
+        {
+            self.tail_dirty = true;
+            let _ = self.settle();
+            return Err(io_error("cannot write queue", &self.path, e));
+        }
+        self.len += bytes.len() as u64;
+        self.lines += lines;
+        Ok(())
+    }
+
+    /// Undo what a failed write left behind and make a pending rename durable: nothing is
+    /// acknowledged until both are done.
+    fn settle(&mut self) -> Result<()> {
+        if self.tail_dirty {
+            self.file
+                .set_len(self.len)
+                .and_then(|()| self.file.sync_data())
+                .map_err(|e| {
+                    io_error(
+                        "cannot cut back the queue after a failed write to",
+                        &self.path,
+                        e,
+                    )
+                })?;
+            self.tail_dirty = false;
+        }
+        if self.dir_sync_pending {
+            sync_parent_dir(&self.path)?;
+            self.dir_sync_pending = false;
+        }
+        Ok(())
+    }
+
+    /// Append records and make them durable (one `fdatasync` for all of them). When this
+    /// fails, none of them is in the file.
     pub fn append(&mut self, records: &[Record]) -> Result<()> {
         if records.is_empty() {
             return Ok(());
         }
         let text: String = records.iter().map(encode_line).collect();
-        self.file
-            .write_all(text.as_bytes())
-            .and_then(|()| self.file.sync_data())
-            .map_err(|e| io_error("cannot write queue", &self.path, e))?;
-        self.lines += records.len();
-        Ok(())
+        self.write_durably(text.as_bytes(), records.len())
+    }
+
+    /// Keep a copy of the current file as `<path>.damaged-<unix time>[-n]`, with its mode.
+    fn keep_copy(&mut self, mode: u32) -> Result<()> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mut n = 0;
+        let (backup, mut copy) = loop {
+            let suffix = match n {
+                0 => format!(".damaged-{now}"),
+                n => format!(".damaged-{now}-{n}"),
+            };
+            let backup = with_suffix(&self.path, &suffix);
+            match OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(mode)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(&backup)
+            {
+                Ok(f) => break (backup, f),
+                Err(e) if e.kind() == ErrorKind::AlreadyExists && n < 100 => n += 1,
+                Err(e) => return Err(io_error("cannot keep a copy of damaged queue", &backup, e)),
+            }
+        };
+        (&self.file)
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| std::io::copy(&mut &self.file, &mut copy))
+            .and_then(|_| copy.sync_all())
+            .map_err(|e| io_error("cannot keep a copy of damaged queue", &backup, e))
     }
 
     /// Replace the journal with `records` (the live state), atomically. When the current
     /// file is damaged, a copy of it is kept first as `<path>.damaged-<unix time>`.
-    pub fn rewrite(&mut self, records: &[Record], keep_damaged_copy: bool) -> Result<()> {
+    ///
+    /// The new file is written to `<path>.tmp` (created afresh, never through a symlink),
+    /// locked, synced and renamed over the journal, keeping the journal's mode; from the
+    /// rename on, the queue writes to the new file, even if syncing the directory then fails.
+    ///
+    /// `Err`: the journal was not replaced. `Ok(Some(e))`: it was replaced, but syncing its
+    /// directory failed with `e` (retried before the next record is acknowledged).
+    pub fn rewrite(
+        &mut self,
+        records: &[Record],
+        keep_damaged_copy: bool,
+    ) -> Result<Option<Error>> {
+        let mode = self
+            .file
+            .metadata()
+            .map_err(|e| io_error("cannot inspect queue", &self.path, e))?
+            .permissions()
+            .mode()
+            & 0o7777;
         if keep_damaged_copy {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            let backup = with_suffix(&self.path, &format!(".damaged-{now}"));
-            std::fs::copy(&self.path, &backup)
-                .and_then(|_| File::open(&backup)?.sync_all())
-                .map_err(|e| io_error("cannot keep a copy of damaged queue", &backup, e))?;
+            self.keep_copy(mode)?;
         }
         let tmp = with_suffix(&self.path, ".tmp");
+        // A leftover of an interrupted compaction, or something planted: unlinking never
+        // follows a symlink, and the new file is created exclusively.
+        match std::fs::remove_file(&tmp) {
+            Err(e) if e.kind() != ErrorKind::NotFound => {
+                return Err(io_error("cannot remove stale", &tmp, e))
+            }
+            _ => {}
+        }
         let mut text = format!("{HEADER}\n");
         text.extend(records.iter().map(encode_line));
-        let write = || -> std::io::Result<()> {
-            let mut f = File::create(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()
-        };
-        write().map_err(|e| io_error("cannot write", &tmp, e))?;
-        std::fs::rename(&tmp, &self.path)
-            .map_err(|e| io_error("cannot replace queue", &self.path, e))?;
-        sync_parent_dir(&self.path)?;
-        self.file = OpenOptions::new()
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| io_error("cannot reopen queue", &self.path, e))?;
+        let mut new = open_private(
+            &tmp,
+            OpenOptions::new().read(true).append(true).create_new(true),
+            "queue temp file",
+        )?;
+        let written = new
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .and_then(|()| new.write_all(text.as_bytes()))
+            .and_then(|()| new.sync_all())
+            .map_err(|e| io_error("cannot write", &tmp, e))
+            .and_then(|()| try_lock(&new, &tmp))
+            .and_then(|()| {
+                std::fs::rename(&tmp, &self.path)
+                    .map_err(|e| io_error("cannot replace queue", &self.path, e))
+            });
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        // The new file has the name now: write to it from here on, whatever happens next.
+        self.file = new;
+        self.len = text.len() as u64;
         self.lines = records.len() + 1;
-        Ok(())
+        self.tail_dirty = false;
+        self.dir_sync_pending = true;
+        Ok(self.settle().err())
     }
 }
 

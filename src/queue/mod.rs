@@ -35,7 +35,7 @@
 
 pub mod journal;
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -115,12 +115,23 @@ pub struct Damage {
     pub damaged_lines: Vec<usize>,
     /// The last record was cut short (a crash mid-write; that push was never acknowledged).
     pub torn_tail: bool,
+    /// The file was cut inside its header (a crash while it was created): it held no play
+    /// and opened as an empty queue.
+    pub torn_header: bool,
+    /// Ids that more than one push used (the file was written by two openers at once, or
+    /// edited). Every such play was kept under a new id; records naming a repeated id after
+    /// the repeat were ambiguous and skipped, so those plays stay pending and may be sent
+    /// twice, never lost.
+    pub repeated_ids: Vec<u64>,
 }
 
 impl Damage {
     /// Whether anything was damaged.
     pub fn is_empty(&self) -> bool {
-        self.damaged_lines.is_empty() && !self.torn_tail
+        self.damaged_lines.is_empty()
+            && !self.torn_tail
+            && !self.torn_header
+            && self.repeated_ids.is_empty()
     }
 
     /// A one-line description for logs and UIs, `None` when nothing was damaged.
@@ -149,6 +160,15 @@ impl Damage {
         }
         if self.torn_tail {
             parts.push("the last record was cut short by an interrupted write".into());
+        }
+        if self.torn_header {
+            parts.push("the file was cut inside its header and held no play".into());
+        }
+        if !self.repeated_ids.is_empty() {
+            parts.push(format!(
+                "{} play id(s) were used by more than one push (two openers wrote the file); every such play was kept under a new id and may be sent twice",
+                self.repeated_ids.len()
+            ));
         }
         Some(format!(
             "{}; every intact play was loaded and a copy of the damaged file is kept when it is rewritten",
@@ -179,7 +199,11 @@ struct State {
     entries: BTreeMap<u64, Entry>,
     /// Ids of queued plays by [`key_of`] (several only on a hash collision).
     keys: HashMap<u64, Vec<u64>>,
-    next_id: u64,
+    /// The id of the next push; `None` once `u64::MAX` is used (ids never wrap).
+    next_id: Option<u64>,
+    /// Flush records (server verdicts, failures) already applied in memory whose journal
+    /// write failed: written ahead of the next record, and embodied by a compaction.
+    unsaved: Vec<Record>,
     damage: Damage,
     /// A copy of the damaged file has not been kept yet.
     damaged_copy_pending: bool,
@@ -197,7 +221,10 @@ impl State {
                 isolated_failures,
                 last_error,
             } => {
-                self.next_id = self.next_id.max(id + 1);
+                self.next_id = match (self.next_id, id.checked_add(1)) {
+                    (Some(next), Some(after)) => Some(next.max(after)),
+                    _ => None,
+                };
                 if self.entries.contains_key(&id) {
                     return;
                 }
@@ -283,13 +310,68 @@ impl State {
         }
     }
 
-    /// Make records durable, then apply them.
+    /// Load a journal's records. A push whose id an earlier push already used is kept
+    /// under a new id, never dropped, and records naming a repeated id after the repeat are
+    /// skipped as ambiguous (those plays stay pending). Returns the repeated ids.
+    fn load(&mut self, records: Vec<Record>) -> Result<Vec<u64>> {
+        let mut pushed = HashSet::new();
+        let mut repeated = BTreeSet::new();
+        let mut strays = Vec::new();
+        for mut record in records {
+            if let Record::Push { id, .. } = record {
+                if !pushed.insert(id) {
+                    repeated.insert(id);
+                    strays.push(record);
+                    continue;
+                }
+            } else if !repeated.is_empty() && !record.retain_ids(|id| !repeated.contains(&id)) {
+                continue;
+            }
+            self.apply(record);
+        }
+        for mut stray in strays {
+            let Record::Push { id, track, .. } = &mut stray else {
+                continue;
+            };
+            if self.is_queued(track) {
+                continue; // the very same play is queued already
+            }
+            *id = self.next_id.ok_or_else(ids_exhausted)?;
+            self.apply(stray);
+        }
+        Ok(repeated.into_iter().collect())
+    }
+
+    /// Make records durable (after any unsaved ones), then apply them. On failure nothing
+    /// is applied and nothing of them is in the file.
     fn commit(&mut self, records: Vec<Record>) -> Result<()> {
-        self.journal.append(&records)?;
+        self.write(&records)?;
         for r in records {
             self.apply(r);
         }
         Ok(())
+    }
+
+    fn write(&mut self, records: &[Record]) -> Result<()> {
+        if self.unsaved.is_empty() {
+            return self.journal.append(records);
+        }
+        let mut all = self.unsaved.clone();
+        all.extend_from_slice(records);
+        self.journal.append(&all)?;
+        self.unsaved.clear();
+        Ok(())
+    }
+
+    /// Record what a flush learnt (the server's verdicts are facts): applied in memory at
+    /// once, so this process never sends a delivered play again, and written to the journal
+    /// now or, if that fails, ahead of the next record (or by the next compaction).
+    fn record(&mut self, records: Vec<Record>) -> Result<()> {
+        for r in &records {
+            self.apply(r.clone());
+        }
+        self.unsaved.extend(records);
+        self.write(&[])
     }
 
     /// Rewrite the journal to the live state when it has grown well past it.
@@ -297,6 +379,11 @@ impl State {
         if self.journal.lines <= 2 * self.entries.len() + COMPACT_SLACK_LINES {
             return Ok(());
         }
+        self.compact()
+    }
+
+    /// Rewrite the journal to the live state.
+    fn compact(&mut self) -> Result<()> {
         let mut records = Vec::with_capacity(self.entries.len());
         for e in self.entries.values() {
             records.push(Record::Push {
@@ -321,9 +408,19 @@ impl State {
                 });
             }
         }
-        self.journal.rewrite(&records, self.damaged_copy_pending)?;
+        let dir_sync = self.journal.rewrite(&records, self.damaged_copy_pending)?;
+        // The file now holds the live state, unsaved records included.
         self.damaged_copy_pending = false;
-        Ok(())
+        self.unsaved.clear();
+        if self.next_id.is_none() {
+            // The ids above the highest live one are nowhere in the file any more.
+            self.next_id = self
+                .entries
+                .keys()
+                .next_back()
+                .map_or(Some(1), |id| id.checked_add(1));
+        }
+        dir_sync.map_or(Ok(()), Err)
     }
 
     /// The oldest pending plays not in `skip`, at most `max`.
@@ -335,6 +432,21 @@ impl State {
             .map(|e| (e.id, e.track.clone()))
             .collect()
     }
+}
+
+impl Drop for State {
+    fn drop(&mut self) {
+        if !self.unsaved.is_empty() {
+            let _ = self.write(&[]); // last chance; otherwise those plays may be sent again
+        }
+    }
+}
+
+fn ids_exhausted() -> Error {
+    Error::new(
+        Status::Io,
+        "the queue has used every id up to 18446744073709551615; remove the play with the highest id",
+    )
 }
 
 /// A durable queue of plays waiting to be scrobbled. `Send + Sync`: push from the playback
@@ -392,23 +504,37 @@ impl Queue {
             return Err(Error::invalid("queue path is empty"));
         }
         let (journal, parsed) = Journal::open(path)?;
-        let damage = Damage {
-            damaged_lines: parsed.damaged_lines,
-            torn_tail: parsed.torn_tail,
-        };
         let mut state = State {
             journal,
             entries: BTreeMap::new(),
             keys: HashMap::new(),
-            next_id: 1,
-            damaged_copy_pending: !damage.damaged_lines.is_empty(),
-            damage,
+            next_id: Some(1),
+            unsaved: Vec::new(),
+            damage: Damage {
+                damaged_lines: parsed.damaged_lines,
+                torn_tail: parsed.torn_tail && !parsed.torn_header,
+                torn_header: parsed.torn_header,
+                repeated_ids: Vec::new(),
+            },
+            damaged_copy_pending: false,
             failed_flushes_in_a_row: 0,
         };
-        for record in parsed.records {
-            state.apply(record);
+        state.damage.repeated_ids = state.load(parsed.records)?;
+        let damage = &state.damage;
+        state.damaged_copy_pending = !damage.damaged_lines.is_empty()
+            || damage.torn_header
+            || !damage.repeated_ids.is_empty();
+        if !state.damage.repeated_ids.is_empty() {
+            // The new ids exist only in memory: the file must hold them before any record
+            // names them.
+            state.compact()?;
+        } else if state.damage.torn_header {
+            let _ = state.compact(); // if not now, with the next compaction
+        } else {
+            // Compaction can wait (a read-only directory): the next flush tries again and
+            // reports its error.
+            let _ = state.maybe_compact();
         }
-        state.maybe_compact()?;
         Ok(Queue {
             state: Mutex::new(state),
             flushing: Mutex::new(()),
@@ -435,7 +561,7 @@ impl Queue {
         if state.is_queued(track) {
             return Ok(false);
         }
-        let id = state.next_id;
+        let id = state.next_id.ok_or_else(ids_exhausted)?;
         state.commit(vec![Record::Push {
             id,
             track: track.clone(),
@@ -510,8 +636,18 @@ impl Queue {
         } else {
             self.lock().failed_flushes_in_a_row = 0;
         }
-        if let Err(e) = self.lock().maybe_compact() {
-            outcome.error.get_or_insert(e);
+        if let Err(compaction) = self.lock().maybe_compact() {
+            outcome.error = Some(match outcome.error.take() {
+                None => compaction,
+                Some(e) => {
+                    let message = format!(
+                        "{}; and compacting the queue file failed: {}",
+                        e.message(),
+                        compaction.message()
+                    );
+                    e.with_message(message)
+                }
+            });
         }
         client.log(Level::Info, || {
             format!(
@@ -569,7 +705,7 @@ impl Queue {
             };
             if !isolate {
                 let ids = batch.iter().map(|(id, _)| *id).collect();
-                self.lock().commit(vec![Record::Fail {
+                self.lock().record(vec![Record::Fail {
                     ids,
                     error: error.message().to_string(),
                     isolated: false,
@@ -608,7 +744,7 @@ impl Queue {
         };
         if !flush.server_accepted_any {
             let ids = flush.set_aside.iter().map(|(id, _)| *id).collect();
-            self.lock().commit(vec![Record::Fail {
+            self.lock().record(vec![Record::Fail {
                 ids,
                 error: first_error.message().to_string(),
                 isolated: false,
@@ -654,7 +790,7 @@ impl Queue {
                 outcome.rejected += 1;
             }
         }
-        state.commit(records)?;
+        state.record(records)?;
         Ok(None)
     }
 
@@ -681,7 +817,7 @@ impl Queue {
             })
             .collect();
         outcome.rejected += records.len();
-        state.commit(records)
+        state.record(records)
     }
 
     /// Record the server's verdicts on a batch. Returns whether any play hit the daily limit.
@@ -711,7 +847,7 @@ impl Queue {
         if !done.is_empty() {
             records.insert(0, Record::Done { ids: done });
         }
-        self.lock().commit(records)?;
+        self.lock().record(records)?;
         Ok(daily_limit)
     }
 }
