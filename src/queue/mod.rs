@@ -561,6 +561,10 @@ impl Queue {
         if state.is_queued(track) {
             return Ok(false);
         }
+        if state.next_id.is_none() {
+            // Every id up to u64::MAX was used; after a compaction only live ones count.
+            let _ = state.compact();
+        }
         let id = state.next_id.ok_or_else(ids_exhausted)?;
         state.commit(vec![Record::Push {
             id,
@@ -856,4 +860,74 @@ impl Queue {
 fn until_next_utc_day() -> Duration {
     let secs_today = now_unix().rem_euclid(86_400);
     Duration::from_secs(u64::try_from(86_400 - secs_today).unwrap_or(86_400))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn play(i: usize) -> Track {
+        Track {
+            artist: "A".into(),
+            track: format!("T{i}"),
+            timestamp: now_unix() - 3600 + i as i64,
+            ..Track::default()
+        }
+    }
+
+    /// A queue at a fresh path whose journal is due for compaction, with no play left.
+    fn queue_due_for_compaction(name: &str) -> (Queue, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("lfm-unit-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("q.lfmq");
+        let queue = Queue::open(&path).unwrap();
+        for i in 0..600 {
+            queue.push(&play(i)).unwrap();
+        }
+        for e in queue.entries() {
+            queue.remove(e.id).unwrap();
+        }
+        (queue, path)
+    }
+
+    #[test]
+    fn a_compaction_whose_directory_sync_fails_keeps_writing_to_the_named_file() {
+        let (queue, path) = queue_due_for_compaction("dir-sync");
+        journal::FAIL_DIR_SYNCS.with(|n| n.set(1));
+        let err = queue.lock().maybe_compact().unwrap_err();
+        assert!(err.message().contains("injected"), "{}", err.message());
+        for i in 1000..1003 {
+            assert!(queue.push(&play(i)).unwrap());
+        }
+        drop(queue);
+        assert_eq!(Queue::open(&path).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_flush_reports_its_compaction_error_beside_its_own() {
+        let (queue, _path) = queue_due_for_compaction("flush-compaction");
+        queue.push(&play(1)).unwrap();
+        let client = Client::new("0123456789abcdef0123456789abcdef", "secret").unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        client
+            .set_base_url(&format!("http://127.0.0.1:{port}/2.0/"))
+            .unwrap();
+        client.set_allow_insecure_http(true).unwrap();
+        client
+            .set_session_key(Some("0123456789abcdef0123456789abcdef"))
+            .unwrap();
+        journal::FAIL_DIR_SYNCS.with(|n| n.set(1));
+        let error = queue.flush(&client).error.unwrap();
+        assert_eq!(error.status(), Status::Network, "{error:?}");
+        assert!(
+            error.message().contains("compacting the queue file failed")
+                && error.message().contains("injected"),
+            "{}",
+            error.message()
+        );
+    }
 }
