@@ -2,6 +2,10 @@
  *
  * Environment as for test_api.c, plus LFM_TEST_DIR: an empty directory for queue files.
  * Prints "N passed, N failed" and exits non-zero on any failure. */
+#define _POSIX_C_SOURCE 200809L /* symlink, stat */
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +182,16 @@ static void test_queue(void) {
     CHECK_STATUS(lfm_queue_open(path, &second, &err), LFM_ERR_IO);
     CHECK(second == NULL);
     expect_error(err, LFM_ERR_IO);
+    /* Also through another name of the same file: the lock is on the file itself. */
+    char link_path[600];
+    snprintf(link_path, sizeof link_path, "%s/c-queue-link.lfmq", test_dir);
+    CHECK(symlink(path, link_path) == 0);
+    CHECK_STATUS(lfm_queue_open(link_path, &second, &err), LFM_ERR_IO);
+    CHECK(second == NULL);
+    expect_error(err, LFM_ERR_IO);
+    /* Listening history is private: the file is created with mode 0600. */
+    struct stat st;
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
 
     /* Push: 4 good plays, a duplicate (queued once), a poison play. */
     lfm_track plays[5] = {
