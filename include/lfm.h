@@ -125,7 +125,8 @@ typedef struct lfm_error lfm_error;
  *
  * Thread-safety: every function may be called from many threads at once; lfm_queue_push()
  * never waits for a flush's network traffic. Only one lfm_queue may have a file open at a
- * time, across processes. Create with lfm_queue_open(), free with lfm_queue_free().
+ * time, across processes and whatever the spelling of its path (symlinks, `..`, hard
+ * links). Create with lfm_queue_open(), free with lfm_queue_free().
  */
 typedef struct lfm_queue lfm_queue;
 
@@ -613,13 +614,19 @@ lfm_status lfm_client_set_logger(struct lfm_client *client,
                                  struct lfm_error **out_err);
 
 /**
- * Open (creating if needed) the queue stored at `path` (its directory must exist; the
- * library also uses `path.lock`, `path.tmp` and, after damage, `path.damaged-*`).
+ * Open (creating if needed) the queue stored at `path` (its directory must exist; a
+ * symlink at `path` is followed to the file it names; the library also uses `path.tmp`
+ * when it compacts the file and, after damage, keeps `path.damaged-*`).
  *
- * A second open of the same path, from this or another process, fails with LFM_ERR_IO. A
- * damaged file opens with every intact play; see lfm_queue_damage_report(). A file that is
- * not a queue is refused with LFM_ERR_INVALID_ARGUMENT. `out_queue` (required) receives the
- * queue; free it with lfm_queue_free(). Blocks on file I/O.
+ * The file is locked itself (flock) while open: a second open of the same file, through
+ * any path, from this or another process, fails with LFM_ERR_IO. Files are created with
+ * mode 0600 (compaction keeps the journal's mode), never through a symlink planted at
+ * `path.tmp`; anything but a regular file (a FIFO, a directory) is LFM_ERR_IO, never a
+ * hang. A damaged file opens with every intact play; see lfm_queue_damage_report(). A file
+ * cut inside its header opens as an empty queue (damage reported, a copy kept). A file that
+ * is not a queue is refused with LFM_ERR_INVALID_ARGUMENT. In a directory where no file can
+ * be created, the queue still opens and compaction waits. `out_queue` (required) receives
+ * the queue; free it with lfm_queue_free(). Blocks on file I/O.
  */
 lfm_status lfm_queue_open(const char *path,
                           struct lfm_queue **out_queue,
@@ -633,7 +640,10 @@ void lfm_queue_free(struct lfm_queue *queue);
 
 /**
  * Queue a play (artist, track and timestamp required). When this returns LFM_OK the play
- * is on disk and survives a crash or power loss (one fdatasync). The same (artist, track,
+ * is on disk and survives a crash or power loss (one fdatasync). When the write fails
+ * (disk full, a file size limit, an I/O error) this returns LFM_ERR_IO, the play is not
+ * queued, and the file is cut back to its last good length before anything else is
+ * acknowledged, so earlier and later plays are unharmed. The same (artist, track,
  * timestamp) already queued is not added again, and that is not an error. Thread-safe;
  * blocks on the disk write only, never on the network.
  */
@@ -672,9 +682,13 @@ lfm_status lfm_queue_len(const struct lfm_queue *queue,
  *
  * `out_sent` (optional) receives the number of plays the server accepted during this call,
  * on success and on failure. Call it whenever you like (at start-up, after a push, when the
- * network returns); concurrent flushes run one after the other. Delivery is at least once:
- * a crash between the server's reply and the queue update may resend one batch. Blocks for
- * the whole exchange (each request bounded by the client's timeout); pushes proceed meanwhile.
+ * network returns); concurrent flushes run one after the other. A play the server accepted
+ * is never sent again by this process, even when recording that fails (disk full: the
+ * flush stops with LFM_ERR_IO and the record is written before the next one); delivery is
+ * at least once only across a crash (or a close on a still-full disk) between the server's
+ * reply and that record reaching the disk, which may resend those plays. If compacting
+ * the file fails too, its error is added to the flush's error message. Blocks for the whole
+ * exchange (each request bounded by the client's timeout); pushes proceed meanwhile.
  */
 lfm_status lfm_queue_flush(struct lfm_queue *queue,
                            struct lfm_client *client,
@@ -731,7 +745,9 @@ lfm_status lfm_queue_set_max_age_days(struct lfm_queue *queue,
 
 /**
  * What was damaged in the queue file when it was opened, as text for a log or UI, or NULL
- * in `*out_report` when nothing was. `out_report` is required; free a non-NULL report with
+ * in `*out_report` when nothing was: damaged lines (skipped), a torn last record, a file
+ * cut inside its header, or ids used by more than one push (every such play is kept under
+ * a new id and may be sent twice). `out_report` is required; free a non-NULL report with
  * lfm_string_free().
  */
 lfm_status lfm_queue_damage_report(const struct lfm_queue *queue,
