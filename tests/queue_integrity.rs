@@ -207,6 +207,7 @@ fn disk_full_flush_never_resends_what_the_server_accepted() {
     assert_eq!(queue.flush(&client).sent, 1);
     assert_eq!(env.server.stats().by_method["track.scrobble"], 2);
     assert_eq!(env.server.scrobbles().len(), pushed + 1);
+    println!("{pushed} plays delivered in 1 request with the disk full; none sent again in 3 flushes and a reopen");
 }
 
 #[test]

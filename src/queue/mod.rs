@@ -30,8 +30,13 @@
 //!   reason. If the server accepted nothing, nothing counts: an outage never rejects a play.
 //! - **No hammering**: [`MAX_FAILED_REQUESTS_IN_A_ROW`] failed requests in a row (no success
 //!   between them) end the flush, everything kept, as an outage.
-//! - Delivery is at least once: a crash between the server's reply and the queue's update
-//!   may resend one batch. The same (artist, track, timestamp) pushed twice is queued once.
+//! - A play the server accepted is never sent again by this process: verdicts hold in
+//!   memory at once and are written to the journal now or, when that fails (disk full),
+//!   ahead of the next record. Delivery is at least once only across a crash (or a close
+//!   on a still-full disk) between the server's reply and that record reaching the disk.
+//!   The same (artist, track, timestamp) pushed twice is queued once.
+//! - A push whose write fails is not queued and leaves the file as it was (see
+//!   [`journal`]).
 
 pub mod journal;
 
