@@ -16,19 +16,12 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::mpsc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use lfm::queue::journal::{encode_line, parse, Record, HEADER};
 use lfm::queue::Queue;
 use lfm::{Status, Track};
-use support::MockEnv;
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
+use support::{now, MockEnv};
 
 fn play(i: usize) -> Track {
     Track {

@@ -4,19 +4,12 @@
 mod support;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use lfm::queue::{EntryState, Queue};
 use lfm::{Status, Track};
 use lfm_mock::Fault;
-use support::MockEnv;
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
+use support::{now, MockEnv};
 
 fn play(i: usize) -> Track {
     Track {

@@ -50,6 +50,14 @@ pub fn build_library() -> &'static Library {
     })
 }
 
+/// The time now, UTC Unix seconds.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
 /// A loopback port nobody listens on (bound, then released).
 pub fn unused_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
