@@ -281,6 +281,11 @@ pub fn parse(bytes: &[u8]) -> Parsed {
             None => parsed.damaged_lines.push(i + 1),
         }
     }
+    if parsed.torn_header && parsed.records.is_empty() && !parsed.damaged_lines.is_empty() {
+        // Some other file that happens to start like the header: not a queue.
+        parsed.torn_header = false;
+        parsed.damaged_lines.insert(0, 1);
+    }
     parsed
 }
 
@@ -676,6 +681,16 @@ mod tests {
         assert_eq!(parsed.records, vec![push(1), push(3)]);
         assert_eq!(parsed.damaged_lines, vec![3]);
         assert!(parsed.torn_tail);
+    }
+
+    #[test]
+    fn a_header_cut_short_is_told_from_another_file() {
+        let torn = parse(b"lfm-qu");
+        assert!(torn.torn_header && !torn.has_header && torn.damaged_lines.is_empty());
+        let then_records = parse(format!("lfm-qu\n{}", encode_line(&push(1))).as_bytes());
+        assert!(then_records.torn_header && then_records.records == vec![push(1)]);
+        let stranger = parse(b"lfm\nsomething else\n");
+        assert!(!stranger.torn_header && stranger.damaged_lines == vec![1, 2]);
     }
 
     #[test]
