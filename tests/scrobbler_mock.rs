@@ -8,7 +8,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -169,7 +169,11 @@ fn a_scripted_session_stores_exactly_the_plays_that_count() {
     s.pause().unwrap();
     h.advance(HOUR);
     h.let_the_worker_poll();
-    assert_eq!(h.events_of(EventKind::Queued).len(), 1, "pause time counted");
+    assert_eq!(
+        h.events_of(EventKind::Queued).len(),
+        1,
+        "pause time counted"
+    );
     s.resume().unwrap();
     h.advance(50 * S);
     expected.push(("Paused".to_string(), secs(b)));
@@ -222,7 +226,11 @@ fn a_scripted_session_stores_exactly_the_plays_that_count() {
         .events_of(EventKind::NowPlaying)
         .iter()
         .any(|e| e.code == 0 && e.track.is_some()));
-    for kind in [EventKind::Rejected, EventKind::Deferred, EventKind::AuthLost] {
+    for kind in [
+        EventKind::Rejected,
+        EventKind::Deferred,
+        EventKind::AuthLost,
+    ] {
         assert!(h.events_of(kind).is_empty(), "{kind:?}");
     }
     // The durations sent: 200 s as is, none for the 25 s track's now playing.
@@ -240,7 +248,10 @@ fn plays_queued_through_an_outage_are_delivered_without_any_player_call() {
     let s = h.scrobbler();
     let base = h.client.base_url();
     h.client
-        .set_base_url(&format!("https://127.0.0.1:{}/2.0/", support::unused_port()))
+        .set_base_url(&format!(
+            "https://127.0.0.1:{}/2.0/",
+            support::unused_port()
+        ))
         .unwrap();
     let mut expected = Vec::new();
     for i in 0..10 {
@@ -252,7 +263,18 @@ fn plays_queued_through_an_outage_are_delivered_without_any_player_call() {
     s.stop().unwrap();
     h.wait_events(EventKind::Queued, 10);
     let deferred = h.wait_events(EventKind::Deferred, 1);
-    assert!(deferred.iter().all(|e| e.retry_after_ms > 0 && e.track.is_none()));
+    assert!(deferred
+        .iter()
+        .all(|e| e.retry_after_ms > 0 && e.track.is_none()));
+    // With the clock standing still, the back-off allows no new attempt.
+    h.let_the_worker_poll();
+    let attempts = h.events_of(EventKind::Deferred).len();
+    h.let_the_worker_poll();
+    assert_eq!(
+        h.events_of(EventKind::Deferred).len(),
+        attempts,
+        "no back-off"
+    );
     assert_eq!(s.pending(), 10);
     assert!(h.stored().is_empty());
 
@@ -355,7 +377,10 @@ fn plays_left_at_close_are_delivered_by_the_next_scrobbler() {
     let h = Harness::new("reopen");
     let base = h.client.base_url();
     h.client
-        .set_base_url(&format!("https://127.0.0.1:{}/2.0/", support::unused_port()))
+        .set_base_url(&format!(
+            "https://127.0.0.1:{}/2.0/",
+            support::unused_port()
+        ))
         .unwrap();
     let mut expected = Vec::new();
     {
@@ -396,21 +421,26 @@ fn player_calls_return_while_the_server_hangs() {
     h.wait_events(EventKind::Queued, 1);
     // Every player call completes while both threads are blocked on the server, including
     // one whose event makes a play due (the queue's durable append on this thread).
-    let mut slowest = Duration::ZERO;
-    let mut timed = |call: &dyn Fn()| {
+    let mut slowest = [Duration::ZERO; 2];
+    let mut timed = |appends: bool, call: &dyn Fn()| {
         let start = Instant::now();
         call();
-        slowest = slowest.max(start.elapsed());
+        let slot = &mut slowest[usize::from(appends)];
+        *slot = (*slot).max(start.elapsed());
     };
     for i in 0..20 {
-        timed(&|| s.play(&song(&format!("Next {i}"), 200)).unwrap());
-        timed(&|| s.pause().unwrap());
-        timed(&|| s.resume().unwrap());
-        timed(&|| s.seek(1000).unwrap());
+        timed(false, &|| s.play(&song(&format!("Next {i}"), 200)).unwrap());
+        timed(false, &|| s.pause().unwrap());
+        timed(false, &|| s.resume().unwrap());
+        timed(false, &|| s.seek(1000).unwrap());
         h.advance(100 * S);
-        timed(&|| s.stop().unwrap());
+        // Due by now: this stop appends the play to the queue file (fdatasync).
+        timed(true, &|| s.stop().unwrap());
     }
-    eprintln!("slowest player call while the server hangs: {slowest:?}");
+    eprintln!(
+        "slowest player call while the server hangs: {:?} without an append, {:?} with one",
+        slowest[0], slowest[1]
+    );
     // Still hung: nothing came back, nothing more was sent.
     assert_eq!(h.env.server.stats().api_requests, 2);
     assert!(h.events_of(EventKind::Deferred).is_empty());
@@ -429,5 +459,23 @@ fn a_bad_track_is_refused_and_a_second_scrobbler_on_the_same_file_too() {
     assert_eq!(err.status(), lfm::Status::InvalidArgument);
     let err = Scrobbler::new(Arc::clone(&h.client), &h.path).unwrap_err();
     assert_eq!(err.status(), lfm::Status::Io);
-    let _ = Path::new(&h.path);
+}
+
+#[test]
+fn a_hung_now_playing_never_delays_a_scrobble() {
+    let h = Harness::new("np-hang");
+    h.client.set_timeout(Duration::from_secs(600)).unwrap();
+    let s = h.scrobbler();
+    h.env.server.push_fault(Fault::Hang, 1);
+    let start = h.now();
+    s.play(&song("Announced", 200)).unwrap();
+    wait_until("the now playing to reach the hung server", || {
+        h.env.server.stats().api_requests == 1
+    });
+    h.advance(100 * S);
+    wait_until("the scrobble", || h.stored().len() == 1);
+    assert_eq!(h.stored(), [("Announced".to_string(), secs(start))]);
+    assert!(h.events_of(EventKind::NowPlaying).is_empty(), "still hung");
+    let s = Arc::try_unwrap(s).expect("the only reference");
+    assert!(!s.close(Duration::from_millis(200)));
 }

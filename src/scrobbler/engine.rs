@@ -195,11 +195,7 @@ impl Shared {
     }
 
     fn now_ms(&self) -> i64 {
-        let clock = self
-            .clock
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let clock = self.clock.lock().unwrap_or_else(|p| p.into_inner()).clone();
         clock.map_or_else(system_now_ms, |c| c())
     }
 
@@ -444,8 +440,9 @@ impl Shared {
                 self.take_actions(&mut state, actions);
             }
             if let Err(e) = self.push_due() {
-                self.client
-                    .log(Level::Error, || format!("scrobbler: cannot queue a play: {e}"));
+                self.client.log(Level::Error, || {
+                    format!("scrobbler: cannot queue a play: {e}")
+                });
             }
             self.report_events();
             let deliver = {
@@ -770,7 +767,10 @@ mod tests {
     fn the_daily_limit_resets_at_midnight_utc_by_the_given_clock() {
         assert_eq!(until_next_utc_day_ms(0), DAY_MS);
         assert_eq!(until_next_utc_day_ms(DAY_MS - 1), 1);
-        assert_eq!(until_next_utc_day_ms(5 * DAY_MS + 3_600_000), DAY_MS - 3_600_000);
+        assert_eq!(
+            until_next_utc_day_ms(5 * DAY_MS + 3_600_000),
+            DAY_MS - 3_600_000
+        );
         assert_eq!(until_next_utc_day_ms(-1), 1);
     }
 
