@@ -21,6 +21,9 @@ pub type Clock = Box<dyn Fn() -> i64 + Send + Sync>;
 /// Receives the scrobbler's [`Event`]s, on the scrobbler's worker thread.
 pub type Listener = Box<dyn Fn(&Event) + Send + Sync>;
 
+type SharedClock = Arc<dyn Fn() -> i64 + Send + Sync>;
+type SharedListener = Arc<dyn Fn(&Event) + Send + Sync>;
+
 /// How often (real time) the worker re-reads an injected clock when nothing wakes it.
 pub const INJECTED_CLOCK_POLL: Duration = Duration::from_millis(50);
 /// The longest the worker sleeps on the system clock without re-reading it (a clock can
@@ -126,8 +129,8 @@ struct Shared {
     progress: Condvar,
     /// Serialises durable pushes, so a play is never pushed again after it was delivered.
     push_lock: Mutex<()>,
-    clock: Mutex<Option<Arc<dyn Fn() -> i64 + Send + Sync>>>,
-    listener: Mutex<Option<Arc<dyn Fn(&Event) + Send + Sync>>>,
+    clock: Mutex<Option<SharedClock>>,
+    listener: Mutex<Option<SharedListener>>,
 }
 
 struct State {
@@ -339,7 +342,7 @@ impl Shared {
                 }),
             }
         }
-        let still_pending = outcome.error.is_some() || self.queue.len() > 0;
+        let still_pending = outcome.error.is_some() || !self.queue.is_empty();
 
         let mut state = self.lock();
         state.flushing = false;
