@@ -137,6 +137,33 @@ impl Harness {
             .unwrap_or(0)
     }
 
+    /// Point the client at a port nobody listens on; returns the mock's URL.
+    fn network_down(&self) -> String {
+        let base = self.client.base_url();
+        let dead = format!("https://127.0.0.1:{}/2.0/", support::unused_port());
+        self.client.set_base_url(&dead).unwrap();
+        base
+    }
+
+    /// Play `n` 200 s tracks titled `prefix i`, each for `each_ms` (due at 100 s); returns
+    /// the (title, timestamp) each play counts as.
+    fn play_through(
+        &self,
+        s: &Scrobbler,
+        prefix: &str,
+        n: usize,
+        each_ms: i64,
+    ) -> Vec<(String, i64)> {
+        let mut plays = Vec::new();
+        for i in 0..n {
+            let title = format!("{prefix} {i}");
+            plays.push((title.clone(), secs(self.now())));
+            s.play(&song(&title, 200)).unwrap();
+            self.advance(each_ms);
+        }
+        plays
+    }
+
     /// The worker has had time for several polls: a lower bound, used only to show that
     /// something does NOT happen (a slow machine can only make such a check weaker).
     fn let_the_worker_poll(&self) {
@@ -246,20 +273,8 @@ fn a_scripted_session_stores_exactly_the_plays_that_count() {
 fn plays_queued_through_an_outage_are_delivered_without_any_player_call() {
     let h = Harness::new("outage");
     let s = h.scrobbler();
-    let base = h.client.base_url();
-    h.client
-        .set_base_url(&format!(
-            "https://127.0.0.1:{}/2.0/",
-            support::unused_port()
-        ))
-        .unwrap();
-    let mut expected = Vec::new();
-    for i in 0..10 {
-        let title = format!("Offline {i}");
-        expected.push((title.clone(), secs(h.now())));
-        s.play(&song(&title, 200)).unwrap();
-        h.advance(200 * S);
-    }
+    let base = h.network_down();
+    let expected = h.play_through(&s, "Offline", 10, 200 * S);
     s.stop().unwrap();
     h.wait_events(EventKind::Queued, 10);
     let deferred = h.wait_events(EventKind::Deferred, 1);
@@ -375,26 +390,18 @@ fn a_revoked_session_stops_delivery_and_keeps_every_play_until_a_new_key() {
 #[test]
 fn plays_left_at_close_are_delivered_by_the_next_scrobbler() {
     let h = Harness::new("reopen");
-    let base = h.client.base_url();
-    h.client
-        .set_base_url(&format!(
-            "https://127.0.0.1:{}/2.0/",
-            support::unused_port()
-        ))
-        .unwrap();
-    let mut expected = Vec::new();
+    let base = h.network_down();
+    let expected;
     {
         let s = h.scrobbler();
-        for i in 0..3 {
-            let title = format!("Left {i}");
-            expected.push((title.clone(), secs(h.now())));
-            s.play(&song(&title, 200)).unwrap();
-            h.advance(150 * S);
-        }
+        expected = h.play_through(&s, "Left", 3, 150 * S);
         // The last play is due by the clock; close queues it even if the worker did not
         // get to it.
-        let s = Arc::try_unwrap(s).expect("the only reference");
         assert!(s.close(PATIENCE));
+        assert_eq!(
+            s.play(&song("Too late", 200)).unwrap_err().status(),
+            lfm::Status::InvalidArgument
+        );
     }
     assert!(h.stored().is_empty());
     h.client.set_base_url(&base).unwrap();
@@ -447,7 +454,6 @@ fn player_calls_return_while_the_server_hangs() {
     assert!(h.events_of(EventKind::Delivered).is_empty());
     assert_eq!(s.pending(), 21);
     // Closing cannot interrupt the hung request: it reports so within its timeout.
-    let s = Arc::try_unwrap(s).expect("the only reference");
     assert!(!s.close(Duration::from_millis(200)));
 }
 
@@ -476,6 +482,5 @@ fn a_hung_now_playing_never_delays_a_scrobble() {
     wait_until("the scrobble", || h.stored().len() == 1);
     assert_eq!(h.stored(), [("Announced".to_string(), secs(start))]);
     assert!(h.events_of(EventKind::NowPlaying).is_empty(), "still hung");
-    let s = Arc::try_unwrap(s).expect("the only reference");
     assert!(!s.close(Duration::from_millis(200)));
 }

@@ -515,7 +515,8 @@ impl Shared {
 /// with no lock of the scrobbler held.
 pub struct Scrobbler {
     shared: Arc<Shared>,
-    threads: Vec<JoinHandle<()>>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    thread_ids: Vec<std::thread::ThreadId>,
 }
 
 impl std::fmt::Debug for Scrobbler {
@@ -581,9 +582,8 @@ impl Scrobbler {
             match spawned {
                 Ok(handle) => threads.push(handle),
                 Err(e) => {
-                    let mut failed = Scrobbler { shared, threads };
-                    failed.shared.lock().threads_running = failed.threads.len();
-                    failed.shutdown(DROP_TIMEOUT);
+                    shared.lock().threads_running = threads.len();
+                    drop(Scrobbler::with_threads(shared, threads));
                     return Err(Error::new(
                         Status::Io,
                         format!("cannot start the scrobbler's thread: {e}"),
@@ -591,13 +591,24 @@ impl Scrobbler {
                 }
             }
         }
-        Ok(Scrobbler { shared, threads })
+        Ok(Scrobbler::with_threads(shared, threads))
+    }
+
+    fn with_threads(shared: Arc<Shared>, threads: Vec<JoinHandle<()>>) -> Scrobbler {
+        Scrobbler {
+            shared,
+            thread_ids: threads.iter().map(|h| h.thread().id()).collect(),
+            threads: Mutex::new(threads),
+        }
     }
 
     fn event(&self, event: PlayerEvent) -> Result<()> {
         let now_ms = self.shared.now_ms();
         let due = {
             let mut state = self.shared.lock();
+            if state.stopping {
+                return Err(Error::invalid("the scrobbler is closed"));
+            }
             let stop = event == PlayerEvent::Stop;
             let actions = state.tracker.handle(event, now_ms);
             if stop {
@@ -703,34 +714,38 @@ impl Scrobbler {
 
     /// Stop within `timeout` (real time): a play that is due by now is queued first, no
     /// new request starts after this returns, and undelivered plays stay in the queue file
-    /// for the next [`Scrobbler::new`]. Returns whether both threads ended in time; if one
-    /// is still waiting on the server, it ends when that request does (see the module docs).
-    pub fn close(mut self, timeout: Duration) -> bool {
-        self.shutdown(timeout)
-    }
-
-    fn shutdown(&mut self, timeout: Duration) -> bool {
+    /// for the next [`Scrobbler::new`]. Player calls fail afterwards; closing again only
+    /// waits again. Returns whether both threads ended in time; one still waiting on the
+    /// server ends when that request does (see the module docs). Called from the listener,
+    /// it stops the scrobbler without waiting and returns `false`.
+    pub fn close(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
-        let now_ms = self.shared.now_ms();
-        {
-            let mut state = self.shared.lock();
-            let actions = state.tracker.poll(now_ms);
-            self.shared.take_actions(&mut state, actions);
-        }
-        if let Err(e) = self.shared.push_due() {
-            self.shared.client.log(Level::Error, || {
-                format!("scrobbler: a due play could not be queued at close: {e}")
-            });
+        let first = !self.shared.lock().stopping;
+        if first {
+            let now_ms = self.shared.now_ms();
+            {
+                let mut state = self.shared.lock();
+                let actions = state.tracker.poll(now_ms);
+                self.shared.take_actions(&mut state, actions);
+            }
+            if let Err(e) = self.shared.push_due() {
+                self.shared.client.log(Level::Error, || {
+                    format!("scrobbler: a due play could not be queued at close: {e}")
+                });
+            }
         }
         let mut state = self.shared.lock();
         state.stopping = true;
         self.shared.worker_wake.notify_all();
         self.shared.now_playing_wake.notify_all();
+        let me = std::thread::current().id();
+        if self.thread_ids.contains(&me) {
+            return false;
+        }
         while state.threads_running > 0 {
             let now = Instant::now();
             if now >= deadline {
-                // Detached: a thread blocked on the server ends when its request does.
-                self.threads.clear();
+                // A thread blocked on the server ends when its request does.
                 return false;
             }
             state = self
@@ -741,7 +756,13 @@ impl Scrobbler {
                 .0;
         }
         drop(state);
-        for handle in self.threads.drain(..) {
+        let handles: Vec<JoinHandle<()>> = self
+            .threads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+            .collect();
+        for handle in handles {
             let _ = handle.join();
         }
         true
@@ -749,9 +770,12 @@ impl Scrobbler {
 }
 
 impl Drop for Scrobbler {
+    /// Closes with [`DROP_TIMEOUT`], unless [`Scrobbler::close`] was called (a thread it
+    /// left waiting on the server is not waited for again).
     fn drop(&mut self) {
-        if !self.threads.is_empty() {
-            self.shutdown(DROP_TIMEOUT);
+        let closed = self.shared.lock().stopping;
+        if !closed {
+            self.close(DROP_TIMEOUT);
         }
     }
 }
