@@ -72,6 +72,9 @@ pub(crate) struct Settings {
     pub(crate) auth_url: String,
     pub(crate) allow_insecure_http: bool,
     pub(crate) session_key: Option<String>,
+    /// Bumped by every [`Client::set_session_key`], so a scrobbler stopped by a revoked
+    /// key notices when the user signs in again.
+    session_generation: u64,
     request: RequestOptions,
     pool: PoolSettings,
     /// Bumped by every setter that changes `pool`, so the pool is rebuilt exactly then.
@@ -124,6 +127,7 @@ impl Client {
             auth_url: auth_url.to_string(),
             allow_insecure_http: false,
             session_key: None,
+            session_generation: 0,
             request: RequestOptions::default(),
             agent: transport::build_agent(&pool)?,
             pool,
@@ -195,8 +199,15 @@ impl Client {
         }
         self.update(|s| {
             s.session_key = key.map(str::to_string);
+            s.session_generation += 1;
             Ok(())
         })
+    }
+
+    /// How many times the session key was set (or cleared): it changes with every
+    /// [`Client::set_session_key`], even to the same key.
+    pub fn session_generation(&self) -> u64 {
+        self.snapshot().session_generation
     }
 
     /// Whether the client holds a session key.

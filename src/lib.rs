@@ -25,6 +25,8 @@ pub mod reply;
 /// cbindgen:ignore
 pub mod scrobble;
 /// cbindgen:ignore
+pub mod scrobbler;
+/// cbindgen:ignore
 pub mod sign;
 /// cbindgen:ignore
 pub mod track;

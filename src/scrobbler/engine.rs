@@ -1,0 +1,811 @@
+//! The scrobbler: a [`PlayTracker`] fed by a player, a durable [`Queue`], and the threads
+//! that deliver in the background. See the module docs of [`crate::scrobbler`].
+
+use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use super::tracker::{Action, PlayTracker, PlayerEvent, TrackerConfig};
+use crate::client::Client;
+use crate::error::{Error, Result, Status};
+use crate::log::Level;
+use crate::queue::{EntryState, Queue};
+use crate::ratelimit;
+use crate::track::Track;
+
+/// A clock in Unix milliseconds.
+pub type Clock = Box<dyn Fn() -> i64 + Send + Sync>;
+/// Receives the scrobbler's [`Event`]s, on the scrobbler's worker thread.
+pub type Listener = Box<dyn Fn(&Event) + Send + Sync>;
+
+type SharedClock = Arc<dyn Fn() -> i64 + Send + Sync>;
+type SharedListener = Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// How often (real time) the worker re-reads an injected clock when nothing wakes it.
+pub const INJECTED_CLOCK_POLL: Duration = Duration::from_millis(50);
+/// The longest the worker sleeps on the system clock without re-reading it (a clock can
+/// jump: suspend, NTP).
+pub const SYSTEM_CLOCK_POLL: Duration = Duration::from_secs(1);
+/// How long dropping a [`Scrobbler`] waits for its threads (see [`Scrobbler::close`]).
+pub const DROP_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// First wait after a failed delivery whose error suggests none (a reply the library did
+/// not understand, a refused request); doubles per failure in a row.
+const STUCK_RETRY_BASE: Duration = Duration::from_secs(60);
+/// Longest such wait.
+const STUCK_RETRY_MAX: Duration = Duration::from_secs(3600);
+/// Wait before retrying plays a flush left pending without an error (set aside by the
+/// queue's rules); doubles per such flush in a row.
+const SET_ASIDE_RETRY_BASE: Duration = Duration::from_secs(5);
+/// Longest such wait.
+const SET_ASIDE_RETRY_MAX: Duration = Duration::from_secs(600);
+/// Spread of the retry after the daily limit resets, so that players do not all return
+/// at midnight UTC in step.
+const DAILY_LIMIT_SPREAD: Duration = Duration::from_secs(60);
+const DAY_MS: i64 = 86_400_000;
+
+/// What an [`Event`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    /// Now playing was sent (`code` 0) or failed (`code` the API error, `message` why).
+    NowPlaying,
+    /// A play became due and is in the queue file.
+    Queued,
+    /// The server accepted a play.
+    Delivered,
+    /// A play will not be sent: the server ignored or refused it (`code`), or it could
+    /// not be queued.
+    Rejected,
+    /// Delivery failed for now; the worker tries again in `retry_after_ms`.
+    Deferred,
+    /// The server refused the session key (error 9) or the client has none; delivery stops,
+    /// every play kept, until [`Client::set_session_key`] is called again.
+    AuthLost,
+}
+
+/// Corrections the server made to a track's names; `None` where it made none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Corrections {
+    /// Corrected artist.
+    pub artist: Option<String>,
+    /// Corrected title.
+    pub track: Option<String>,
+    /// Corrected album.
+    pub album: Option<String>,
+}
+
+/// Something the scrobbler did, for the player's UI and logs. Never contains a secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// What happened.
+    pub kind: EventKind,
+    /// The play it concerns (`None` for [`EventKind::Deferred`] and [`EventKind::AuthLost`]).
+    pub track: Option<Track>,
+    /// Last.fm's ignored code or API error, 0 if none.
+    pub code: i32,
+    /// Reason or error text, empty if none.
+    pub message: String,
+    /// [`EventKind::Deferred`]: milliseconds (by the scrobbler's clock) until the next try.
+    pub retry_after_ms: i64,
+    /// The server's corrections (not reported yet: see the module docs).
+    pub corrections: Corrections,
+}
+
+impl Event {
+    fn new(kind: EventKind, track: Option<Track>) -> Event {
+        Event {
+            kind,
+            track,
+            code: 0,
+            message: String::new(),
+            retry_after_ms: 0,
+            corrections: Corrections::default(),
+        }
+    }
+
+    fn failed(kind: EventKind, track: Option<Track>, error: &Error) -> Event {
+        Event {
+            code: error.api_code(),
+            message: error.to_string(),
+            ..Event::new(kind, track)
+        }
+    }
+}
+
+/// What the threads share. Lock order: `push_lock`, then `state`; `clock` and `listener`
+/// are only held to clone what they hold.
+struct Shared {
+    client: Arc<Client>,
+    queue: Queue,
+    state: Mutex<State>,
+    /// Wakes the delivery worker: events to report, plays to deliver, stop.
+    worker_wake: Condvar,
+    /// Wakes the now-playing sender.
+    now_playing_wake: Condvar,
+    /// Signalled when plays leave the pending set and when a thread exits.
+    progress: Condvar,
+    /// Serialises durable pushes, so a play is never pushed again after it was delivered.
+    push_lock: Mutex<()>,
+    clock: Mutex<Option<SharedClock>>,
+    listener: Mutex<Option<SharedListener>>,
+}
+
+struct State {
+    tracker: PlayTracker,
+    /// Plays that became due, in order, not yet in the queue file.
+    to_push: VecDeque<Track>,
+    /// Plays in the queue whose verdict has not been reported yet.
+    outstanding: Vec<Track>,
+    /// Events waiting for the worker to report them.
+    events: VecDeque<Event>,
+    /// The latest track to announce as now playing.
+    now_playing: Option<Track>,
+    /// Something new to deliver: try at once (unless deferred).
+    deliver_wanted: bool,
+    /// No delivery before this time (scrobbler clock, Unix ms).
+    retry_at_ms: Option<i64>,
+    /// Failed or unfinished deliveries in a row, for the back-off.
+    failures_in_a_row: u32,
+    /// Delivery stopped on a refused session key; the client's session generation then.
+    auth_lost_at: Option<u64>,
+    /// A play was queued while a flush ran.
+    pushed_during_flush: bool,
+    flushing: bool,
+    stopping: bool,
+    threads_running: usize,
+}
+
+fn system_now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn same_play(a: &Track, b: &Track) -> bool {
+    a.timestamp == b.timestamp && a.artist == b.artist && a.track == b.track
+}
+
+fn millis_i64(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// `wait`, made up to 20 % longer at random (never shorter: a server's wait is honoured).
+fn at_least_jittered(wait: Duration) -> Duration {
+    wait.max(ratelimit::backoff(wait, 0, wait))
+}
+
+/// Milliseconds from `now_ms` to the next midnight UTC, when Last.fm's daily limit resets.
+fn until_next_utc_day_ms(now_ms: i64) -> i64 {
+    DAY_MS - now_ms.rem_euclid(DAY_MS)
+}
+
+/// The queue reports the daily limit as an API-status error without an API code (the
+/// server's per-play ignored code 5 is not an API error).
+fn is_daily_limit(e: &Error) -> bool {
+    e.status() == Status::Api && e.api_code() == 0
+}
+
+fn is_auth_lost(e: &Error) -> bool {
+    e.status() == Status::NoSession || (e.status() == Status::Api && e.api_code() == 9)
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn now_ms(&self) -> i64 {
+        let clock = self.clock.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        clock.map_or_else(system_now_ms, |c| c())
+    }
+
+    fn has_injected_clock(&self) -> bool {
+        self.clock
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
+    /// Take the tracker's decisions: remember the now playing to send, line up due plays.
+    /// Returns whether a play became due.
+    fn take_actions(&self, state: &mut State, actions: Vec<Action>) -> bool {
+        let mut due = false;
+        for action in actions {
+            match action {
+                Action::NowPlaying(track) => {
+                    state.now_playing = Some(track);
+                    self.now_playing_wake.notify_one();
+                }
+                Action::Scrobble(track) => {
+                    state.to_push.push_back(track);
+                    due = true;
+                }
+            }
+        }
+        due
+    }
+
+    fn emit(&self, state: &mut State, event: Event) {
+        state.events.push_back(event);
+        self.worker_wake.notify_one();
+    }
+
+    /// Push the due plays into the queue file, oldest first. A play the queue refuses as
+    /// invalid is dropped with a [`EventKind::Rejected`] event; on an I/O error it stays
+    /// lined up (the worker retries) and the error is returned.
+    fn push_due(&self) -> Result<()> {
+        let _one_at_a_time = self.push_lock.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            let Some(track) = self.lock().to_push.front().cloned() else {
+                return Ok(());
+            };
+            let pushed = self.queue.push(&track);
+            let mut state = self.lock();
+            match pushed {
+                Ok(added) => {
+                    state.to_push.pop_front();
+                    if added {
+                        state.outstanding.push(track.clone());
+                        state.deliver_wanted = true;
+                        state.pushed_during_flush |= state.flushing;
+                        self.emit(&mut state, Event::new(EventKind::Queued, Some(track)));
+                    }
+                }
+                Err(e) if e.status() == Status::InvalidArgument => {
+                    state.to_push.pop_front();
+                    let event = Event::failed(EventKind::Rejected, Some(track), &e);
+                    self.emit(&mut state, event);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Plays not yet delivered: lined up for the queue file or pending in it.
+    fn pending(&self) -> usize {
+        let lined_up = self.lock().to_push.len();
+        lined_up + self.queue.len()
+    }
+
+    /// Report the waiting events to the listener, outside every lock.
+    fn report_events(&self) {
+        let events: Vec<Event> = self.lock().events.drain(..).collect();
+        if events.is_empty() {
+            return;
+        }
+        let listener = self
+            .listener
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let Some(listener) = listener else {
+            return;
+        };
+        for event in &events {
+            if catch_unwind(AssertUnwindSafe(|| listener(event))).is_err() {
+                self.client.log(Level::Error, || {
+                    "scrobbler: the event listener panicked; the scrobbler goes on".into()
+                });
+            }
+        }
+    }
+
+    /// Whether the worker should flush now, clearing an auth stop when the session key
+    /// was set again since.
+    fn should_deliver(&self, state: &mut State, now_ms: i64) -> bool {
+        if let Some(generation) = state.auth_lost_at {
+            if self.client.session_generation() == generation {
+                return false;
+            }
+            state.auth_lost_at = None;
+            state.retry_at_ms = None;
+            state.failures_in_a_row = 0;
+        }
+        state.retry_at_ms.is_none_or(|at| now_ms >= at)
+    }
+
+    /// One flush, then report what became of every outstanding play and decide when to
+    /// try again.
+    fn deliver(&self, now_ms: i64) {
+        {
+            let mut state = self.lock();
+            state.flushing = true;
+            state.pushed_during_flush = false;
+            state.deliver_wanted = false;
+        }
+        let outcome = self.queue.flush(&self.client);
+        // Outstanding plays first, then the queue: a play added to `outstanding` after this
+        // was pushed before, so `entries` below sees it.
+        let outstanding = self.lock().outstanding.clone();
+        let entries = self.queue.entries();
+        let mut resolved = Vec::new();
+        for track in outstanding {
+            let entry = entries.iter().find(|e| same_play(&e.track, &track));
+            match entry.map(|e| &e.state) {
+                Some(EntryState::Pending) => {}
+                None => resolved.push(Event::new(EventKind::Delivered, Some(track))),
+                Some(EntryState::Rejected {
+                    ignored_code,
+                    api_code,
+                    reason,
+                }) => resolved.push(Event {
+                    code: if *ignored_code != 0 {
+                        *ignored_code
+                    } else {
+                        *api_code
+                    },
+                    message: reason.clone(),
+                    ..Event::new(EventKind::Rejected, Some(track))
+                }),
+            }
+        }
+        let still_pending = outcome.error.is_some() || !self.queue.is_empty();
+
+        let mut state = self.lock();
+        state.flushing = false;
+        for event in resolved {
+            if let Some(t) = &event.track {
+                state.outstanding.retain(|o| !same_play(o, t));
+            }
+            self.emit(&mut state, event);
+        }
+        match outcome.error {
+            Some(e) if is_auth_lost(&e) => {
+                let generation = self.client.session_generation();
+                state.auth_lost_at = Some(generation);
+                let event = Event::failed(EventKind::AuthLost, None, &e);
+                self.emit(&mut state, event);
+            }
+            Some(e) => {
+                let streak = state.failures_in_a_row;
+                state.failures_in_a_row = streak.saturating_add(1);
+                let wait_ms = if is_daily_limit(&e) {
+                    until_next_utc_day_ms(now_ms)
+                        .saturating_add(millis_i64(at_least_jittered(DAILY_LIMIT_SPREAD)))
+                } else if e.retry_after_ms() > 0 {
+                    let wait = Duration::from_millis(u64::from(e.retry_after_ms()));
+                    millis_i64(at_least_jittered(wait))
+                } else {
+                    millis_i64(ratelimit::backoff(
+                        STUCK_RETRY_BASE,
+                        streak,
+                        STUCK_RETRY_MAX,
+                    ))
+                };
+                state.retry_at_ms = Some(now_ms.saturating_add(wait_ms));
+                let event = Event {
+                    retry_after_ms: wait_ms,
+                    ..Event::failed(EventKind::Deferred, None, &e)
+                };
+                self.emit(&mut state, event);
+            }
+            None if still_pending && !state.pushed_during_flush => {
+                // Plays the queue set aside (a server failing them alone): not in a loop.
+                let streak = state.failures_in_a_row;
+                state.failures_in_a_row = streak.saturating_add(1);
+                let wait = ratelimit::backoff(SET_ASIDE_RETRY_BASE, streak, SET_ASIDE_RETRY_MAX);
+                state.retry_at_ms = Some(now_ms.saturating_add(millis_i64(wait)));
+            }
+            None => {
+                state.failures_in_a_row = 0;
+                state.retry_at_ms = None;
+            }
+        }
+        self.progress.notify_all();
+    }
+
+    /// How long the worker may sleep: until the play under way or a deferred delivery is
+    /// due by the clock, at most one poll interval.
+    fn idle_wait(&self, state: &State, now_ms: i64, injected: bool) -> Duration {
+        let poll = if injected {
+            INJECTED_CLOCK_POLL
+        } else {
+            SYSTEM_CLOCK_POLL
+        };
+        let next = [state.tracker.due_at(now_ms), state.retry_at_ms]
+            .into_iter()
+            .flatten()
+            .min();
+        match next {
+            Some(at) if !injected => {
+                let ms = u64::try_from(at.saturating_sub(now_ms).max(1)).unwrap_or(1);
+                poll.min(Duration::from_millis(ms))
+            }
+            _ => poll,
+        }
+    }
+
+    /// The delivery worker: counts time for the tracker, pushes plays that time made due,
+    /// reports events, and flushes the queue by the back-off rules.
+    fn run_worker(&self) {
+        let mut wait = Duration::ZERO;
+        loop {
+            {
+                let mut state = self.lock();
+                let idle = !state.stopping && state.events.is_empty() && !state.deliver_wanted;
+                if idle && !wait.is_zero() {
+                    state = self
+                        .worker_wake
+                        .wait_timeout(state, wait)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
+                }
+                // A wake-up signal only: whether to deliver is decided below.
+                state.deliver_wanted = false;
+            }
+            let now_ms = self.now_ms();
+            {
+                let mut state = self.lock();
+                let actions = state.tracker.poll(now_ms);
+                self.take_actions(&mut state, actions);
+            }
+            if let Err(e) = self.push_due() {
+                self.client.log(Level::Error, || {
+                    format!("scrobbler: cannot queue a play: {e}")
+                });
+            }
+            self.report_events();
+            let deliver = {
+                let mut state = self.lock();
+                if state.stopping {
+                    break;
+                }
+                self.should_deliver(&mut state, now_ms) && !self.queue.is_empty()
+            };
+            if deliver {
+                self.deliver(now_ms);
+                self.report_events();
+            }
+            let injected = self.has_injected_clock();
+            let now_ms = self.now_ms();
+            wait = self.idle_wait(&self.lock(), now_ms, injected);
+        }
+        self.report_events();
+    }
+
+    /// The now-playing sender: the latest track only, never in the delivery's way.
+    fn run_now_playing(&self) {
+        loop {
+            let track = {
+                let mut state = self.lock();
+                loop {
+                    if state.stopping {
+                        return;
+                    }
+                    if let Some(track) = state.now_playing.take() {
+                        let auth_lost = state
+                            .auth_lost_at
+                            .is_some_and(|g| g == self.client.session_generation());
+                        if !auth_lost {
+                            break track;
+                        }
+                    }
+                    state = self
+                        .now_playing_wake
+                        .wait(state)
+                        .unwrap_or_else(|p| p.into_inner());
+                }
+            };
+            let event = match self.client.update_now_playing(&track) {
+                Ok(()) => Event::new(EventKind::NowPlaying, Some(track)),
+                Err(e) => Event::failed(EventKind::NowPlaying, Some(track), &e),
+            };
+            let mut state = self.lock();
+            if !state.stopping {
+                self.emit(&mut state, event);
+            }
+        }
+    }
+
+    fn thread_exited(&self) {
+        self.lock().threads_running -= 1;
+        self.progress.notify_all();
+    }
+}
+
+/// A play tracker with background delivery, for one player. `Send + Sync`.
+///
+/// Player calls ([`Scrobbler::play`] and the others) update the tracker under a short lock
+/// and return; the only I/O they do is the queue file's durable append when their event
+/// makes a play due. Network I/O happens on two threads the scrobbler owns: one delivers
+/// the queue, one sends now playing. Events reach the listener from the delivery thread,
+/// with no lock of the scrobbler held.
+pub struct Scrobbler {
+    shared: Arc<Shared>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    thread_ids: Vec<std::thread::ThreadId>,
+}
+
+impl std::fmt::Debug for Scrobbler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.shared.lock();
+        f.debug_struct("Scrobbler")
+            .field("current", &state.tracker.current())
+            .field("lined_up", &state.to_push.len())
+            .field("auth_lost", &state.auth_lost_at.is_some())
+            .finish()
+    }
+}
+
+impl Scrobbler {
+    /// Open (or create) the queue file at `queue_path` (one opener at a time, see
+    /// [`Queue::open`]) and start delivering through `client`. Plays left in the file by
+    /// an earlier scrobbler are delivered too.
+    pub fn new(client: Arc<Client>, queue_path: &Path) -> Result<Scrobbler> {
+        let queue = Queue::open(queue_path)?;
+        let outstanding = queue
+            .entries()
+            .into_iter()
+            .filter(|e| e.state == EntryState::Pending)
+            .map(|e| e.track)
+            .collect();
+        let shared = Arc::new(Shared {
+            client,
+            queue,
+            state: Mutex::new(State {
+                tracker: PlayTracker::default(),
+                to_push: VecDeque::new(),
+                outstanding,
+                events: VecDeque::new(),
+                now_playing: None,
+                deliver_wanted: true,
+                retry_at_ms: None,
+                failures_in_a_row: 0,
+                auth_lost_at: None,
+                pushed_during_flush: false,
+                flushing: false,
+                stopping: false,
+                threads_running: 2,
+            }),
+            worker_wake: Condvar::new(),
+            now_playing_wake: Condvar::new(),
+            progress: Condvar::new(),
+            push_lock: Mutex::new(()),
+            clock: Mutex::new(None),
+            listener: Mutex::new(None),
+        });
+        let mut threads = Vec::with_capacity(2);
+        for (name, body) in [
+            ("lfm-scrobbler", Shared::run_worker as fn(&Shared)),
+            ("lfm-now-playing", Shared::run_now_playing),
+        ] {
+            let s = Arc::clone(&shared);
+            let spawned = std::thread::Builder::new()
+                .name(name.into())
+                .spawn(move || {
+                    let _ = catch_unwind(AssertUnwindSafe(|| body(&s)));
+                    s.thread_exited();
+                });
+            match spawned {
+                Ok(handle) => threads.push(handle),
+                Err(e) => {
+                    shared.lock().threads_running = threads.len();
+                    drop(Scrobbler::with_threads(shared, threads));
+                    return Err(Error::new(
+                        Status::Io,
+                        format!("cannot start the scrobbler's thread: {e}"),
+                    ));
+                }
+            }
+        }
+        Ok(Scrobbler::with_threads(shared, threads))
+    }
+
+    fn with_threads(shared: Arc<Shared>, threads: Vec<JoinHandle<()>>) -> Scrobbler {
+        Scrobbler {
+            shared,
+            thread_ids: threads.iter().map(|h| h.thread().id()).collect(),
+            threads: Mutex::new(threads),
+        }
+    }
+
+    fn event(&self, event: PlayerEvent) -> Result<()> {
+        let now_ms = self.shared.now_ms();
+        let due = {
+            let mut state = self.shared.lock();
+            if state.stopping {
+                return Err(Error::invalid("the scrobbler is closed"));
+            }
+            let stop = event == PlayerEvent::Stop;
+            let actions = state.tracker.handle(event, now_ms);
+            if stop {
+                state.now_playing = None;
+            }
+            self.shared.take_actions(&mut state, actions)
+        };
+        if due {
+            self.shared.push_due()?;
+        }
+        Ok(())
+    }
+
+    /// A track starts at position 0; the same track again is a new play (repeat-one).
+    /// A play of the previous track that became due is queued first.
+    pub fn play(&self, track: &Track) -> Result<()> {
+        track.validate(false)?;
+        self.event(PlayerEvent::Play(track.clone()))
+    }
+
+    /// Playback paused: time stops counting as listened.
+    pub fn pause(&self) -> Result<()> {
+        self.event(PlayerEvent::Pause)
+    }
+
+    /// Playback resumed; after a long pause, now playing is sent again.
+    pub fn resume(&self) -> Result<()> {
+        self.event(PlayerEvent::Resume)
+    }
+
+    /// The position jumped (either way); it adds no listened time and starts no new play.
+    pub fn seek(&self, position_ms: u32) -> Result<()> {
+        self.event(PlayerEvent::Seek(position_ms))
+    }
+
+    /// The track ended or the user stopped; a play not yet due is not scrobbled.
+    pub fn stop(&self) -> Result<()> {
+        self.event(PlayerEvent::Stop)
+    }
+
+    /// The play tracker's settings (unknown durations, the now-playing pause threshold).
+    pub fn set_tracker_config(&self, config: TrackerConfig) {
+        self.shared.lock().tracker.set_config(config);
+    }
+
+    /// Report events to `listener` (`None`: to nobody), on the scrobbler's thread. The
+    /// listener may call the scrobbler (and its client) back.
+    pub fn set_listener(&self, listener: Option<Listener>) {
+        *self
+            .shared
+            .listener
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = listener.map(Arc::from);
+    }
+
+    /// Read every time from `clock` (Unix ms) instead of the system's: listened time, play
+    /// timestamps, back-off deadlines. For tests and simulations; set it before the first
+    /// player event. The worker re-reads it every [`INJECTED_CLOCK_POLL`] of real time.
+    pub fn set_clock(&self, clock: Option<Clock>) {
+        *self.shared.clock.lock().unwrap_or_else(|p| p.into_inner()) = clock.map(Arc::from);
+        self.shared.worker_wake.notify_one();
+    }
+
+    /// Try delivering now, ignoring the back-off once (e.g. the network came back). Does
+    /// not lift a stop on a refused session key: set a session key for that.
+    pub fn flush_now(&self) {
+        let mut state = self.shared.lock();
+        state.retry_at_ms = None;
+        state.deliver_wanted = true;
+        self.shared.worker_wake.notify_one();
+    }
+
+    /// Plays not delivered yet (due and pending in the queue; rejected ones not counted).
+    pub fn pending(&self) -> usize {
+        self.shared.pending()
+    }
+
+    /// Block until no play is pending or `timeout` (real time) passes; returns how many
+    /// are left. Does not bypass the back-off.
+    pub fn drain(&self, timeout: Duration) -> usize {
+        let deadline = Instant::now() + timeout;
+        {
+            let mut state = self.shared.lock();
+            state.deliver_wanted = true;
+            self.shared.worker_wake.notify_one();
+        }
+        loop {
+            let pending = self.shared.pending();
+            let now = Instant::now();
+            if pending == 0 || now >= deadline {
+                return pending;
+            }
+            let state = self.shared.lock();
+            let wait = (deadline - now).min(INJECTED_CLOCK_POLL);
+            drop(
+                self.shared
+                    .progress
+                    .wait_timeout(state, wait)
+                    .unwrap_or_else(|p| p.into_inner()),
+            );
+        }
+    }
+
+    /// Stop within `timeout` (real time): a play that is due by now is queued first, no
+    /// new request starts after this returns, and undelivered plays stay in the queue file
+    /// for the next [`Scrobbler::new`]. Player calls fail afterwards; closing again only
+    /// waits again. Returns whether both threads ended in time; one still waiting on the
+    /// server ends when that request does (see the module docs). Called from the listener,
+    /// it stops the scrobbler without waiting and returns `false`.
+    pub fn close(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let first = !self.shared.lock().stopping;
+        if first {
+            let now_ms = self.shared.now_ms();
+            {
+                let mut state = self.shared.lock();
+                let actions = state.tracker.poll(now_ms);
+                self.shared.take_actions(&mut state, actions);
+            }
+            if let Err(e) = self.shared.push_due() {
+                self.shared.client.log(Level::Error, || {
+                    format!("scrobbler: a due play could not be queued at close: {e}")
+                });
+            }
+        }
+        let mut state = self.shared.lock();
+        state.stopping = true;
+        self.shared.worker_wake.notify_all();
+        self.shared.now_playing_wake.notify_all();
+        let me = std::thread::current().id();
+        if self.thread_ids.contains(&me) {
+            return false;
+        }
+        while state.threads_running > 0 {
+            let now = Instant::now();
+            if now >= deadline {
+                // A thread blocked on the server ends when its request does.
+                return false;
+            }
+            state = self
+                .shared
+                .progress
+                .wait_timeout(state, deadline - now)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        drop(state);
+        let handles: Vec<JoinHandle<()>> = self
+            .threads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+            .collect();
+        for handle in handles {
+            let _ = handle.join();
+        }
+        true
+    }
+}
+
+impl Drop for Scrobbler {
+    /// Closes with [`DROP_TIMEOUT`], unless [`Scrobbler::close`] was called (a thread it
+    /// left waiting on the server is not waited for again).
+    fn drop(&mut self) {
+        let closed = self.shared.lock().stopping;
+        if !closed {
+            self.close(DROP_TIMEOUT);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrobbler_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Scrobbler>();
+    }
+
+    #[test]
+    fn the_daily_limit_resets_at_midnight_utc_by_the_given_clock() {
+        assert_eq!(until_next_utc_day_ms(0), DAY_MS);
+        assert_eq!(until_next_utc_day_ms(DAY_MS - 1), 1);
+        assert_eq!(
+            until_next_utc_day_ms(5 * DAY_MS + 3_600_000),
+            DAY_MS - 3_600_000
+        );
+        assert_eq!(until_next_utc_day_ms(-1), 1);
+    }
+
+    #[test]
+    fn jitter_never_shortens_a_wait() {
+        for _ in 0..100 {
+            let d = at_least_jittered(Duration::from_secs(10));
+            assert!(d >= Duration::from_secs(10) && d <= Duration::from_secs(12));
+        }
+    }
+}
