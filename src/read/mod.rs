@@ -52,8 +52,13 @@
 //! the longer of the server's suggestion ([`Error::retry_after_ms`]: the client's growing
 //! back-off after error 29) and its own jittered exponential back-off. Waiting goes through
 //! a [`Sleep`], so tests need not wait. [`read`] is one call with either or both.
+//!
+//! # Whole-history paging
+//!
+//! [`Pager`] walks every page of a paginated method: see [`pager`].
 
 pub mod normalize;
+pub mod pager;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,6 +68,7 @@ use crate::error::{Error, Result};
 use crate::ratelimit;
 
 pub use normalize::{normalize, normalize_value};
+pub use pager::{Mark, Page, Pager, Source, Total};
 
 /// How a retry waits. The default sleeps the thread; tests inject one that records.
 pub trait Sleep: Send + Sync {
