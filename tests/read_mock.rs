@@ -30,6 +30,30 @@ fn control(client: &Client, method: &str, params: &[(&str, &str)]) -> Value {
     serde_json::from_str(&client.call(method, params, CallFlags::NONE).unwrap()).unwrap()
 }
 
+/// Make `page` of user.getRecentTracks fail `count` times with Last.fm error `code`.
+fn page_fault(client: &Client, page: &str, code: &str, count: &str) {
+    control(
+        client,
+        "mock.pageFault",
+        &[
+            ("method_name", "user.getRecentTracks"),
+            ("page", page),
+            ("code", code),
+            ("count", count),
+        ],
+    );
+}
+
+/// A reply as JSON, normalized or as sent.
+fn read_json(client: &Client, method: &str, params: &[(&str, &str)], normalize: bool) -> Value {
+    let options = ReadOptions {
+        normalize,
+        retry: None,
+    };
+    let body = read::read(client, method, params, CallFlags::NONE, &options).unwrap();
+    serde_json::from_str(&body).unwrap()
+}
+
 /// (uts, artist, track) of every play the mock holds, newest first.
 fn mock_plays(client: &Client) -> Vec<(i64, String, String)> {
     control(client, "mock.plays", &[])["plays"]
@@ -90,22 +114,9 @@ fn pager_delivers_5000_plays_once_in_order_through_errors_8_and_29() {
     // now-playing item pushed off page 1.
     let mut naive = Vec::new();
     for page in 1..=25 {
-        let body = read::read(
-            &client,
-            "user.getRecentTracks",
-            &[
-                ("user", "RJ"),
-                ("limit", "200"),
-                ("page", &page.to_string()),
-            ],
-            CallFlags::NONE,
-            &ReadOptions {
-                normalize: true,
-                retry: None,
-            },
-        )
-        .unwrap();
-        let v: Value = serde_json::from_str(&body).unwrap();
+        let page = page.to_string();
+        let params = [("user", "RJ"), ("limit", "200"), ("page", page.as_str())];
+        let v = read_json(&client, "user.getRecentTracks", &params, true);
         naive.extend(
             v["recenttracks"]["track"]
                 .as_array()
@@ -117,24 +128,8 @@ fn pager_delivers_5000_plays_once_in_order_through_errors_8_and_29() {
     }
     assert_eq!(naive.len(), 4999, "the mock models the now-playing slot");
     let before = env.server.stats().by_method["user.getRecentTracks"];
-    control(
-        &client,
-        "mock.pageFault",
-        &[
-            ("method_name", "user.getRecentTracks"),
-            ("page", "7"),
-            ("code", "8"),
-        ],
-    );
-    control(
-        &client,
-        "mock.pageFault",
-        &[
-            ("method_name", "user.getRecentTracks"),
-            ("page", "12"),
-            ("code", "29"),
-        ],
-    );
+    page_fault(&client, "7", "8", "1");
+    page_fault(&client, "12", "29", "1");
 
     let (retry, rec) = recording_retry();
     let mut pager = Pager::open(&client, "user.getRecentTracks", &[("user", "RJ")])
@@ -223,16 +218,7 @@ fn a_failed_page_resumes_from_the_saved_state_without_gap_or_repeat() {
             ("now_playing", "1"),
         ],
     );
-    control(
-        &client,
-        "mock.pageFault",
-        &[
-            ("method_name", "user.getRecentTracks"),
-            ("page", "3"),
-            ("code", "16"),
-            ("count", "1"),
-        ],
-    );
+    page_fault(&client, "3", "16", "1");
     let expected = mock_plays(&client);
     let mut pager = Pager::open(
         &client,
@@ -257,21 +243,10 @@ fn a_failed_page_resumes_from_the_saved_state_without_gap_or_repeat() {
 }
 
 fn raw_and_normalized(client: &Client, method: &str, params: &[(&str, &str)]) -> (Value, Value) {
-    let get = |normalize| {
-        let body = read::read(
-            client,
-            method,
-            params,
-            CallFlags::NONE,
-            &ReadOptions {
-                normalize,
-                retry: None,
-            },
-        )
-        .unwrap();
-        serde_json::from_str::<Value>(&body).unwrap()
-    };
-    (get(false), get(true))
+    (
+        read_json(client, method, params, false),
+        read_json(client, method, params, true),
+    )
 }
 
 #[test]

@@ -207,7 +207,7 @@ impl Library {
         let mut group: Vec<(String, String)> = Vec::new();
         for i in 0..count {
             if i > 0 {
-                if shared_every > 0 && i % shared_every == 0 {
+                if shared_every > 0 && i.is_multiple_of(shared_every) {
                     // same second as the previous play
                 } else {
                     uts += step;
@@ -393,7 +393,7 @@ fn recent_item(artist: &str, track: &str, album: &str, uts: Option<i64>) -> Valu
     let mut item = json!({
         "artist": {"mbid": artist_mbid(artist), "#text": artist},
         "streamable": "0",
-        "image": images(&format!("{artist}/{album}"), hash(album) % 3 == 0),
+        "image": images(&format!("{artist}/{album}"), hash(album).is_multiple_of(3)),
         "mbid": "",
         "album": {"mbid": "", "#text": album},
         "name": track,
@@ -653,7 +653,7 @@ pub(crate) fn artist_get_info(ctx: &Ctx<'_>, _: Option<&str>) -> Result<Value, A
         "url": url,
         "image": images(artist.name, true),
         "streamable": "0",
-        "ontour": if h % 2 == 0 { "0" } else { "1" },
+        "ontour": if h.is_multiple_of(2) { "0" } else { "1" },
         "stats": stats,
         "similar": {"artist": one_or_many(similar)},
         "tags": tag_list(artist.tags, false),
