@@ -21,6 +21,8 @@ pub mod queue;
 /// cbindgen:ignore
 pub mod ratelimit;
 /// cbindgen:ignore
+pub mod read;
+/// cbindgen:ignore
 pub mod reply;
 /// cbindgen:ignore
 pub mod scrobble;

@@ -12,7 +12,7 @@ use crate::form::{FormError, Params};
 use crate::http::{Request, Response, Scheme};
 use crate::server::Shared;
 use crate::state::{StoredScrobble, Token};
-use crate::{sig, util, MOCK_EMAIL, MOCK_USERNAME};
+use crate::{reads, sig, util, MOCK_EMAIL, MOCK_USERNAME};
 
 /// The most scrobbles one `track.scrobble` request may carry.
 pub(crate) const MAX_BATCH: usize = 50;
@@ -177,22 +177,17 @@ const METHODS: &[MethodSpec] = &[
         session: true,
         handler: love,
     },
-    MethodSpec {
-        name: "user.getInfo",
-        signed: false,
-        post_only: false,
-        https_only: false,
-        session: false,
-        handler: user_get_info,
-    },
-    MethodSpec {
-        name: "user.getRecentTracks",
-        signed: false,
-        post_only: false,
-        https_only: false,
-        session: false,
-        handler: user_get_recent_tracks,
-    },
+];
+
+/// The read methods (in `reads`): unsigned, GET or POST.
+const READS: &[(&str, Handler)] = &[
+    ("user.getInfo", reads::user_get_info),
+    ("user.getRecentTracks", reads::user_get_recent_tracks),
+    ("user.getLovedTracks", reads::user_get_loved_tracks),
+    ("user.getTopArtists", reads::user_get_top_artists),
+    ("track.getInfo", reads::track_get_info),
+    ("artist.getInfo", reads::artist_get_info),
+    ("album.getInfo", reads::album_get_info),
 ];
 
 /// Routes one HTTP request: 404 for other paths, `mock.*` to the control plane, anything
@@ -294,10 +289,25 @@ pub(crate) fn handle_api(ctx: &Ctx<'_>) -> Result<Value, ApiError> {
     let config = &ctx.shared.config;
     let p = ctx.params;
     let name = p.get("method").unwrap_or("");
-    let spec = METHODS
-        .iter()
-        .find(|m| m.name == name)
-        .ok_or_else(|| ApiError::new(3))?;
+    let read_spec;
+    let spec = match METHODS.iter().find(|m| m.name == name) {
+        Some(spec) => spec,
+        None => {
+            let &(name, handler) = READS
+                .iter()
+                .find(|(m, _)| *m == name)
+                .ok_or_else(|| ApiError::new(3))?;
+            read_spec = MethodSpec {
+                name,
+                signed: false,
+                post_only: false,
+                https_only: false,
+                session: false,
+                handler,
+            };
+            &read_spec
+        }
+    };
     let key_ok = match p.get("api_key") {
         Some(k) if config.libre_mode => !k.is_empty(),
         Some(k) => k == config.api_key,
@@ -339,7 +349,7 @@ pub(crate) fn handle_api(ctx: &Ctx<'_>) -> Result<Value, ApiError> {
 }
 
 /// A required, non-empty parameter.
-fn required<'p>(p: &'p Params, name: &str) -> Result<&'p str, ApiError> {
+pub(crate) fn required<'p>(p: &'p Params, name: &str) -> Result<&'p str, ApiError> {
     p.non_empty(name).ok_or_else(|| {
         ApiError::invalid(format!(
             "Invalid parameters - Your request is missing a required parameter: {name}"
@@ -348,7 +358,7 @@ fn required<'p>(p: &'p Params, name: &str) -> Result<&'p str, ApiError> {
 }
 
 /// An optional integer parameter (empty counts as absent).
-fn optional_number(p: &Params, name: &str) -> Result<Option<u64>, ApiError> {
+pub(crate) fn optional_number(p: &Params, name: &str) -> Result<Option<u64>, ApiError> {
     match p.non_empty(name) {
         None => Ok(None),
         Some(v) => v.parse().map(Some).map_err(|_| {
@@ -669,7 +679,7 @@ fn scrobble(ctx: &Ctx<'_>, user: Option<&str>) -> Result<Value, ApiError> {
 }
 
 /// Last.fm's list quirk: one item is an object, several an array, none `[]`.
-fn one_or_many(mut items: Vec<Value>) -> Value {
+pub(crate) fn one_or_many(mut items: Vec<Value>) -> Value {
     if items.len() == 1 {
         items.pop().unwrap_or(Value::Null)
     } else {
@@ -684,92 +694,13 @@ fn love(ctx: &Ctx<'_>, _: Option<&str>) -> Result<Value, ApiError> {
 }
 
 /// The `user` parameter, which must name the mock's account.
-fn known_user(p: &Params) -> Result<(), ApiError> {
+pub(crate) fn known_user(p: &Params) -> Result<(), ApiError> {
     let user = required(p, "user")?;
     if user.eq_ignore_ascii_case(MOCK_USERNAME) {
         Ok(())
     } else {
         Err(ApiError::invalid("User not found"))
     }
-}
-
-fn user_get_info(ctx: &Ctx<'_>, _: Option<&str>) -> Result<Value, ApiError> {
-    known_user(ctx.params)?;
-    let playcount = ctx
-        .shared
-        .state()
-        .scrobbles
-        .iter()
-        .filter(|s| s.user == MOCK_USERNAME)
-        .count();
-    Ok(json!({"user": {
-        "name": MOCK_USERNAME,
-        "age": "0",
-        "subscriber": "0",
-        "realname": "Richard Jones",
-        "bootstrap": "0",
-        "playcount": playcount.to_string(),
-        "artist_count": "0",
-        "playlists": "0",
-        "track_count": "0",
-        "album_count": "0",
-        "image": [{"size": "small", "#text": ""}],
-        "registered": {"unixtime": "1037793040", "#text": 1037793040},
-        "country": "United Kingdom",
-        "gender": "n",
-        "url": "https://www.last.fm/user/RJ",
-        "type": "alum",
-    }}))
-}
-
-fn user_get_recent_tracks(ctx: &Ctx<'_>, _: Option<&str>) -> Result<Value, ApiError> {
-    let p = ctx.params;
-    known_user(p)?;
-    let limit = optional_number(p, "limit")?.unwrap_or(50);
-    let page = optional_number(p, "page")?.unwrap_or(1);
-    if !(1..=1000).contains(&limit) || page == 0 {
-        return Err(ApiError::invalid(
-            "Invalid parameters - limit must be 1-1000 and page at least 1",
-        ));
-    }
-    let mut mine: Vec<StoredScrobble> = ctx
-        .shared
-        .state()
-        .scrobbles
-        .iter()
-        .rev()
-        .filter(|s| s.user == MOCK_USERNAME)
-        .cloned()
-        .collect();
-    mine.sort_by_key(|s| std::cmp::Reverse(s.timestamp));
-    let total = mine.len() as u64;
-    let items: Vec<Value> = mine
-        .iter()
-        .skip(((page - 1) * limit) as usize)
-        .take(limit as usize)
-        .map(|s| {
-            json!({
-                "artist": {"mbid": "", "#text": s.artist},
-                "name": s.track,
-                "album": {"mbid": "", "#text": s.album.as_deref().unwrap_or("")},
-                "mbid": s.mbid.as_deref().unwrap_or(""),
-                "date": {"uts": s.timestamp.to_string(), "#text": util::human_date(s.timestamp)},
-                "url": "",
-                "streamable": "0",
-                "image": [],
-            })
-        })
-        .collect();
-    Ok(json!({"recenttracks": {
-        "track": one_or_many(items),
-        "@attr": {
-            "user": MOCK_USERNAME,
-            "page": page.to_string(),
-            "perPage": limit.to_string(),
-            "totalPages": total.div_ceil(limit).to_string(),
-            "total": total.to_string(),
-        },
-    }}))
 }
 
 #[cfg(test)]

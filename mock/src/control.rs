@@ -68,6 +68,6 @@ fn run(shared: &Shared, method: &str, p: &Params) -> Result<Value, ApiError> {
             Ok(ok)
         }
         "mock.lastRequest" => Ok(st.last_request.clone().unwrap_or_else(|| json!({}))),
-        _ => Err(ApiError::new(3)),
+        _ => crate::reads::control(&mut st, method, p).unwrap_or_else(|| Err(ApiError::new(3))),
     }
 }

@@ -11,7 +11,8 @@
 //! using liblfm, `curl`), through the unsigned `mock.*` control-plane methods on the same
 //! endpoint (`mock.fault`, `mock.stats`, `mock.scrobbles`, `mock.nowPlaying`,
 //! `mock.approveToken`, `mock.expireToken`, `mock.revokeSessions`, `mock.reset`,
-//! `mock.lastRequest`).
+//! `mock.lastRequest`, and for the read methods `mock.loadPlays`, `mock.addPlays`,
+//! `mock.pageFault`, `mock.plays`).
 //!
 //! # Control plane
 //!
@@ -27,8 +28,12 @@
 //! | `mock.approveToken` | `token` | `{"ok":1}` (error 6 if unknown) |
 //! | `mock.expireToken` | `token` | `{"ok":1}` (error 6 if unknown) |
 //! | `mock.revokeSessions` | `sk` (optional) | `{"ok":1,"revoked":N}`: that session, or all of them |
-//! | `mock.reset` | | `{"ok":1}`: clears scrobbles, sessions, tokens, faults, daily limit, counters |
+//! | `mock.reset` | | `{"ok":1}`: clears scrobbles, loaded plays, sessions, tokens, faults, daily limit, counters |
 //! | `mock.lastRequest` | | `{"http_method","scheme","params":{..},"raw_body","raw_query"}` of the last non-mock request, or `{}` |
+//! | `mock.loadPlays` | `count`, `start` (first second, default 1600000000), `step` (default 180), `shared_every` (every k-th play shares the previous one's second), `seed`, `loved` (the N newest distinct tracks are loved), `now_playing=1` | `{"ok":1,"plays":N,"newest":uts}`: replaces the loaded plays |
+//! | `mock.addPlays` | `count`, `at` (first second, default newest + step), `step`, `shared_every`, `seed` | the same, adding newer plays |
+//! | `mock.pageFault` | `method_name`, `page` (default 1), `code`, `http`, `count` (default 1) | `{"ok":1}`: that page of that method answers Last.fm error `code` |
+//! | `mock.plays` | | `{"plays":[{"uts","artist","track","album"}]}`: the whole history, newest first, as recent tracks serves it |
 //!
 //! Fault kinds are documented on [`Fault`].
 //!
@@ -47,7 +52,7 @@
 //!
 //! Module map: [`config`](MockConfig) (settings), `server` (listeners, lifecycle), `http`
 //! (hand-written HTTP/1.1), `tls` (certificates, rustls), `form` (urlencoded parameters),
-//! `sig` (api_sig), `api` (Last.fm methods), `control` (`mock.*`), `faults` (fault
+//! `sig` (api_sig), `api` (Last.fm methods), `reads` (the read methods and their data), `control` (`mock.*`), `faults` (fault
 //! injection), `state` (shared mutable state), `util` (time, randomness).
 
 #![forbid(unsafe_code)]
@@ -59,6 +64,7 @@ mod control;
 mod faults;
 mod form;
 mod http;
+mod reads;
 mod server;
 mod sig;
 mod state;

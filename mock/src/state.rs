@@ -134,6 +134,8 @@ pub(crate) struct State {
     pub daily_remaining: Option<u32>,
     /// The last non-`mock.*` request (`mock.lastRequest`).
     pub last_request: Option<Value>,
+    /// Loaded plays and page faults of the read methods.
+    pub reads: crate::reads::Library,
 }
 
 impl State {
