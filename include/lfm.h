@@ -578,7 +578,9 @@ const char *lfm_error_message(const struct lfm_error *err);
 
 /**
  * Whether retrying the same request later may succeed: network failures, timeouts, HTTP
- * 5xx and 429, and Last.fm errors 8, 11, 16 and 29. False for a NULL `err`.
+ * 5xx and 429, Last.fm errors 8, 11, 16 and 29, and a queue flush stopped by the daily
+ * scrobble limit (ignored code 5; lfm_error_retry_after_ms() gives the wait until midnight
+ * UTC). False for what only the user can fix (errors 4, 9, 10, 26), and for a NULL `err`.
  */
 bool lfm_error_is_retryable(const struct lfm_error *err);
 

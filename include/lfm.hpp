@@ -495,6 +495,7 @@ struct QueueEntry {
     std::int32_t api_code = 0;       ///< API error (6, 13) that isolated a rejected play
     std::optional<std::string> reason;      ///< why it was rejected
     std::uint32_t attempts = 0;             ///< failed delivery attempts
+    std::uint32_t isolated_failures = 0;    ///< of those, failures of this play alone (rejected at 3)
     std::optional<std::string> last_error;  ///< the last delivery error
 };
 
@@ -520,6 +521,7 @@ public:
         out.api_code = e.api_code;
         out.reason = detail::optional_string(e.reason);
         out.attempts = e.attempts;
+        out.isolated_failures = e.isolated_failures;
         out.last_error = detail::optional_string(e.last_error);
         return out;
     }

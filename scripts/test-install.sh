@@ -9,11 +9,14 @@
 # (pkg-config, shared), the same program statically linked with liblfm.a (pkg-config
 # --static), a CMake project (find_package(lfm): lfm::lfm, lfm::lfm_static, C++), the C++17
 # wrapper (-Wall -Wextra -Werror), `go test` (shared and -tags lfm_static), the Kotlin/JVM
-# round trip (JNA), the Python pytest suite (ctypes), and a DESTDIR install + uninstall.
+# round trip (JNA), the Python pytest suite (ctypes), the Python and Kotlin mirrors of lfm.h's
+# structs and constants against a C program (tests/bindings/abi_check.py: host, -m32, arm32),
+# and a DESTDIR install + uninstall.
 # Each consumer logs in over HTTPS with the mock's CA, sees a wrong password fail with API
 # error 4, makes a signed call, sees an injected API error with its code, scrobbles, and
 # pushes and flushes the durable queue. Missing tools are installed quietly (apt-get: cmake
-# golang-go libjna-java pkg-config; npm: kotlin-compiler; pip in target/install-venv: pytest).
+# golang-go libjna-java pkg-config gcc-multilib; npm: kotlin-compiler; pip in
+# target/install-venv: pytest).
 # Ends with "N passed, M failed"; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +33,10 @@ ensure_tools() {
   [ -f /usr/share/java/jna.jar ] || apt+=(libjna-java)
   command -v java >/dev/null || apt+=(default-jdk-headless)
   command -v c++ >/dev/null || apt+=(g++)
+  # tests/bindings/abi_check.py compiles lfm.h with -m32 (the i386 layout).
+  if [ "$(uname -m)" = x86_64 ] && ! echo 'int main(void) { return 0; }' | cc -m32 -x c - -o /dev/null 2>/dev/null; then
+    apt+=(gcc-multilib)
+  fi
   if [ ${#apt[@]} -gt 0 ]; then
     say "installing ${apt[*]} (apt-get)"
     apt-get update -qq >/dev/null
@@ -173,6 +180,13 @@ kotlin() {
     RoundTripKt "kotlin-$TAG" "$WORK"
 }
 
+# Needs the jar kotlin() built (AbiDumpKt), not liblfm.
+abi_check() {
+  [ -f "$BUILD/lfm-roundtrip.jar" ] || { echo "no Kotlin jar: the Kotlin check did not build it"; return 1; }
+  "$VENV/bin/python" tests/bindings/abi_check.py --header "$PREFIX/include/lfm.h" \
+    --kotlin "$BUILD/lfm-roundtrip.jar:/usr/share/java/jna.jar"
+}
+
 python_tests() {
   (cd bindings/python && LFM_EXPECT_LIBDIR="$PREFIX/lib" "$VENV/bin/python" -m pytest -v -p no:cacheprovider tests) \
     > "$BUILD/pytest.out" 2>&1 || { cat "$BUILD/pytest.out"; return 1; }
@@ -240,6 +254,7 @@ check "Go: go test (shared, pkg-config)" go_test
 check "Go: go test -tags lfm_static (liblfm.a)" go_static
 check "Kotlin/JVM (JNA): compile and round trip" kotlin
 check "Python (ctypes): pytest" python_tests
+check "Python and Kotlin mirror lfm.h: structs (host, -m32, arm32) and constants" abi_check
 check "make install DESTDIR=... / make uninstall" destdir_install
 
 echo

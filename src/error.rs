@@ -162,11 +162,16 @@ impl Error {
     }
 
     /// Whether the same request may succeed later: network failures, timeouts, HTTP 5xx and
-    /// 429, and Last.fm errors 8 (operation failed), 11 (offline), 16 (unavailable), 29 (rate limit).
+    /// 429, Last.fm errors 8 (operation failed), 11 (offline), 16 (unavailable), 29 (rate limit),
+    /// and a queue flush stopped by the daily scrobble limit (ignored code 5: an API status
+    /// without a Last.fm error code, with the wait until midnight UTC in `retry_after_ms`).
+    /// Not what only the user can fix: errors 4 (authentication), 9 (session), 10 (API key),
+    /// 26 (suspended key), invalid arguments, I/O.
     pub fn is_retryable(&self) -> bool {
         match self.status {
             Status::Network | Status::Timeout => true,
             Status::Http => (500..=599).contains(&self.http_status) || self.http_status == 429,
+            Status::Api if self.api_code == 0 => self.retry_after_ms > 0,
             Status::Api => RETRYABLE_API_CODES.contains(&self.api_code),
             _ => false,
         }
@@ -231,6 +236,20 @@ mod tests {
             assert!(!Error::api(code, "x", 403).is_retryable(), "{code}");
         }
         assert!(!Error::invalid("x").is_retryable());
+        // The queue's daily-limit stop: no Last.fm code, a wait until midnight UTC.
+        assert!(Error::new(Status::Api, "daily limit")
+            .with_retry_after_ms(3_600_000)
+            .is_retryable());
+        assert!(!Error::new(Status::Api, "x").is_retryable());
+        // What only the user can fix stays "no", whatever Retry-After the reply carried.
+        for code in [4, 9, 10, 26] {
+            assert!(
+                !Error::api(code, "x", 403)
+                    .with_retry_after_ms(60_000)
+                    .is_retryable(),
+                "{code}"
+            );
+        }
     }
 
     #[test]

@@ -412,7 +412,8 @@ fn daily_limit_keeps_the_rest_until_tomorrow() {
     env.server.push_fault(Fault::DailyLimit { remaining: 4 }, 1);
     let outcome = queue.flush(&client);
     let err = outcome.error.unwrap();
-    assert!(err.is_retryable() || err.retry_after_ms() > 0, "{err}");
+    assert!(err.is_retryable(), "{err}");
+    assert_eq!((err.status(), err.api_code()), (Status::Api, 0), "{err}");
     assert!(err.retry_after_ms() > 0 && err.retry_after_ms() <= 86_400_000);
     assert_eq!(outcome.sent, 4);
     assert_eq!(queue.len(), 6);

@@ -289,6 +289,29 @@ func TestQueuePushFlush(t *testing.T) {
 	}
 }
 
+// The mock fails a [server-error] play alone (error 8) and accepts the other: the play stays
+// pending with one isolated failure.
+func TestQueueIsolatedFailures(t *testing.T) {
+	c := newClient(t)
+	login(t, c)
+	q, err := lfm.OpenQueue(filepath.Join(t.TempDir(), "isolated.lfmq"))
+	must(t, err)
+	defer q.Close()
+	now := time.Now().Unix()
+	bad := lfm.Track{Artist: "Queue", Track: "stored already [server-error] " + tag, Timestamp: now - 40}
+	must(t, q.Push(bad))
+	must(t, q.Push(lfm.Track{Artist: "Queue", Track: "accepted beside it " + tag, Timestamp: now - 30}))
+	if sent, err := q.Flush(c); err != nil || sent != 1 {
+		t.Fatalf("Flush = %d, %v; want 1, nil", sent, err)
+	}
+	entries, err := q.List()
+	must(t, err)
+	if len(entries) != 1 || entries[0].Track.Track != bad.Track || entries[0].Rejected ||
+		entries[0].IsolatedFailures != 1 || !strings.Contains(entries[0].LastError, "Operation failed") {
+		t.Fatalf("List = %+v; want the failing play pending with IsolatedFailures 1", entries)
+	}
+}
+
 func TestClose(t *testing.T) {
 	c := newClient(t)
 	must(t, c.Close())

@@ -20,15 +20,16 @@ type Queue struct {
 
 // QueueEntry is one play of a Queue.List snapshot.
 type QueueEntry struct {
-	ID          uint64 // for Remove and Retry
-	Track       Track
-	QueuedAt    time.Time
-	Rejected    bool   // true: will not be sent unless retried
-	IgnoredCode int    // Last.fm's ignored code for a rejected play (1-4), else 0
-	APICode     int    // the API error (6, 13) that isolated a rejected play, else 0
-	Reason      string // why it was rejected; "" when pending
-	Attempts    uint32 // failed delivery attempts
-	LastError   string // the last delivery error; "" when none
+	ID               uint64 // for Remove and Retry
+	Track            Track
+	QueuedAt         time.Time
+	Rejected         bool   // true: will not be sent unless retried
+	IgnoredCode      int    // Last.fm's ignored code for a rejected play (1-4), else 0
+	APICode          int    // the API error (6, 13) that isolated a rejected play, else 0
+	Reason           string // why it was rejected; "" when pending
+	Attempts         uint32 // failed delivery attempts
+	IsolatedFailures uint32 // of those, failures of this play alone while others were accepted (rejected at 3)
+	LastError        string // the last delivery error; "" when none
 }
 
 // OpenQueue opens (or creates) the queue stored at path (its directory must exist).
@@ -138,13 +139,14 @@ func (q *Queue) List() ([]QueueEntry, error) {
 				DurationSecs: uint32(ce.track.duration_secs),
 				TrackNumber:  uint32(ce.track.track_number),
 			},
-			QueuedAt:    time.Unix(int64(ce.queued_at), 0),
-			Rejected:    bool(ce.rejected),
-			IgnoredCode: int(ce.ignored_code),
-			APICode:     int(ce.api_code),
-			Reason:      goString(ce.reason),
-			Attempts:    uint32(ce.attempts),
-			LastError:   goString(ce.last_error),
+			QueuedAt:         time.Unix(int64(ce.queued_at), 0),
+			Rejected:         bool(ce.rejected),
+			IgnoredCode:      int(ce.ignored_code),
+			APICode:          int(ce.api_code),
+			Reason:           goString(ce.reason),
+			Attempts:         uint32(ce.attempts),
+			IsolatedFailures: uint32(ce.isolated_failures),
+			LastError:        goString(ce.last_error),
 		})
 	}
 	return out, nil

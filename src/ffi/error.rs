@@ -65,7 +65,9 @@ pub unsafe extern "C" fn lfm_error_message(err: *const lfm_error) -> *const c_ch
 }
 
 /// Whether retrying the same request later may succeed: network failures, timeouts, HTTP
-/// 5xx and 429, and Last.fm errors 8, 11, 16 and 29. False for a NULL `err`.
+/// 5xx and 429, Last.fm errors 8, 11, 16 and 29, and a queue flush stopped by the daily
+/// scrobble limit (ignored code 5; lfm_error_retry_after_ms() gives the wait until midnight
+/// UTC). False for what only the user can fix (errors 4, 9, 10, 26), and for a NULL `err`.
 #[no_mangle]
 pub unsafe extern "C" fn lfm_error_is_retryable(err: *const lfm_error) -> bool {
     // SAFETY: API contract: NULL or a live error.

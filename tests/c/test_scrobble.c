@@ -334,10 +334,42 @@ static void test_queue(void) {
     lfm_client_free(client);
 }
 
+/* The daily limit (ignored code 5) stops a flush with the unsent plays kept: the player
+ * should retry later, so the error says retryable, with the wait until midnight UTC. Last:
+ * the mock keeps refusing scrobbles for the rest of its life. */
+static void test_daily_limit(void) {
+    lfm_client *client = logged_in_client();
+    lfm_error *err = NULL;
+    lfm_queue *queue = NULL;
+    char path[512];
+    snprintf(path, sizeof path, "%s/c-daily.lfmq", test_dir);
+    int64_t now = (int64_t)time(NULL);
+    CHECK_STATUS(lfm_queue_open(path, &queue, &err), LFM_OK);
+    lfm_track plays[3] = {
+        make_track("Daily A", "One", now - 300),
+        make_track("Daily B", "Two", now - 200),
+        make_track("Daily C", "Three", now - 100),
+    };
+    for (int i = 0; i < 3; i++) CHECK_STATUS(lfm_queue_push(queue, &plays[i], &err), LFM_OK);
+    inject(client, "daily_limit", "remaining", "1");
+    size_t sent = 99, len = 0;
+    CHECK_STATUS(lfm_queue_flush(queue, client, &sent, &err), LFM_ERR_API);
+    CHECK(sent == 1);
+    CHECK(err && lfm_error_is_retryable(err));
+    CHECK(err && lfm_error_api_code(err) == 0);
+    CHECK(err && lfm_error_retry_after_ms(err) > 0 && lfm_error_retry_after_ms(err) <= 86400000u);
+    lfm_error_free(err);
+    CHECK_STATUS(lfm_queue_len(queue, &len, NULL), LFM_OK);
+    CHECK(len == 2);
+    lfm_queue_free(queue);
+    lfm_client_free(client);
+}
+
 int main(void) {
     test_dir = check_env("LFM_TEST_DIR");
     test_eligibility();
     test_now_playing_and_scrobble();
     test_queue();
+    test_daily_limit();
     return check_summary();
 }

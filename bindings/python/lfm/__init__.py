@@ -19,7 +19,6 @@ located through ``$LFM_LIBRARY``, then pkg-config, then the system search path.
 from __future__ import annotations
 
 import ctypes
-import enum
 import threading
 from contextlib import contextmanager
 from ctypes import byref, c_size_t, c_void_p
@@ -27,56 +26,14 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _native
+from ._abi import CallFlags, HeaderVersion, LogLevel, RootStore, Service, Status
 from ._native import LibraryNotFound, lib
 
 __all__ = [
-    "CallFlags", "Client", "LfmError", "LibraryNotFound", "LogLevel", "RootStore", "Service", "Queue", "QueueEntry",
+    "CallFlags", "Client", "HeaderVersion", "LfmError", "LibraryNotFound", "LogLevel", "RootStore", "Service", "Queue", "QueueEntry",
     "ScrobbleResult", "Session", "Status", "Track", "Verdict", "scrobble_eligible",
     "sign", "version",
 ]
-
-
-class Status(enum.IntEnum):
-    """lfm_status values."""
-
-    OK = 0
-    INVALID_ARGUMENT = 1
-    NETWORK = 2
-    TIMEOUT = 3
-    HTTP = 4
-    PARSE = 5
-    API = 6
-    INSECURE = 7
-    NO_SESSION = 8
-    IO = 9
-    PANIC = 10
-
-
-class CallFlags(enum.IntFlag):
-    """Flags of :meth:`Client.call`."""
-
-    NONE = 0
-    SIGNED = 1   # add api_sig
-    SESSION = 2  # add the client's session key
-    POST = 4     # form-encoded POST instead of GET
-    WRITE = 7    # all three: what every write method needs
-
-
-class Service(enum.IntEnum):
-    LASTFM = 0
-    LIBREFM = 1
-
-
-class RootStore(enum.IntEnum):
-    BUNDLED = 0  # the Mozilla roots compiled in (default)
-    SYSTEM = 1   # the operating system's store
-
-
-class LogLevel(enum.IntEnum):
-    ERROR = 1
-    WARN = 2
-    INFO = 3
-    DEBUG = 4
 
 
 class LfmError(Exception):
@@ -227,7 +184,8 @@ class QueueEntry:
     ignored_code: int
     api_code: int
     reason: Optional[str]
-    attempts: int
+    attempts: int             # failed delivery attempts
+    isolated_failures: int    # of those, failures of this play alone (rejected at 3)
     last_error: Optional[str]
 
 
@@ -489,7 +447,8 @@ class Queue(_Owner):
                 _invoke(lib.lfm_queue_entries_get, out, i, byref(e))
                 entries.append(QueueEntry(e.id, Track._from_c(e.track), e.queued_at,
                                           bool(e.rejected), e.ignored_code, e.api_code,
-                                          _dec(e.reason), e.attempts, _dec(e.last_error)))
+                                          _dec(e.reason), e.attempts, e.isolated_failures,
+                                          _dec(e.last_error)))
             return entries
         finally:
             lib.lfm_queue_entries_free(out)

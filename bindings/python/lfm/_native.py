@@ -16,17 +16,17 @@ import subprocess
 import sys
 from ctypes import (
     POINTER,
-    Structure,
     c_bool,
     c_char_p,
     c_int32,
-    c_int64,
     c_size_t,
     c_uint16,
     c_uint32,
     c_uint64,
     c_void_p,
 )
+
+from ._abi import lfm_param, lfm_queue_entry, lfm_track
 
 
 class LibraryNotFound(OSError):
@@ -70,37 +70,6 @@ def load() -> ctypes.CDLL:
         "make it visible to pkg-config (PKG_CONFIG_PATH)"
         + ("; tried " + "; ".join(errors) if errors else "")
     )
-
-
-class lfm_param(Structure):
-    _fields_ = [("name", c_char_p), ("value", c_char_p)]
-
-
-class lfm_track(Structure):
-    _fields_ = [
-        ("artist", c_char_p),
-        ("track", c_char_p),
-        ("album", c_char_p),
-        ("album_artist", c_char_p),
-        ("mbid", c_char_p),
-        ("timestamp", c_int64),
-        ("duration_secs", c_uint32),
-        ("track_number", c_uint32),
-    ]
-
-
-class lfm_queue_entry(Structure):
-    _fields_ = [
-        ("id", c_uint64),
-        ("track", lfm_track),
-        ("queued_at", c_int64),
-        ("rejected", c_bool),
-        ("ignored_code", c_int32),
-        ("api_code", c_int32),
-        ("reason", c_char_p),
-        ("attempts", c_uint32),
-        ("last_error", c_char_p),
-    ]
 
 
 # Opaque handles are plain void pointers; library-owned strings are c_void_p so that ctypes

@@ -150,6 +150,21 @@ def test_queue_push_and_flush(client, session, tmp_path):
     assert f"reopened {TAG}" in stored_scrobbles(client)
 
 
+def test_queue_counts_isolated_failures(client, session, tmp_path):
+    """The mock fails a [server-error] play alone (error 8) and accepts the other: the play
+    stays pending with one isolated failure, read through lfm_queue_entry.isolated_failures."""
+    now = int(time.time())
+    bad = lfm.Track("Queue", f"stored already [server-error] {TAG}", timestamp=now - 40)
+    with lfm.Queue(tmp_path / "isolated.lfmq") as q:
+        q.push(bad)
+        q.push(lfm.Track("Queue", f"accepted beside it {TAG}", timestamp=now - 30))
+        assert q.flush(client) == 1
+        [entry] = q.list()
+        assert (entry.track.track, entry.rejected, entry.isolated_failures) == (bad.track, False, 1)
+        assert entry.attempts >= entry.isolated_failures
+        assert "Operation failed" in entry.last_error
+
+
 def test_closed_objects_refuse_calls(env):
     c = lfm.Client(env("LFM_API_KEY"), env("LFM_API_SECRET"))
     c.close()

@@ -156,6 +156,19 @@ int main(int argc, char **argv) {
                 [&] { lfm::Queue again(queue_dir + "/roundtrip-cpp-" + tag + ".lfmq"); });
             check(locked && locked->status() == LFM_ERR_IO, "second open of the queue -> LFM_ERR_IO");
         }
+        {
+            // The mock fails a [server-error] play alone (error 8) and accepts the other.
+            lfm::Queue queue(queue_dir + "/roundtrip-cpp-isolated-" + tag + ".lfmq");
+            const std::string bad = "stored already [server-error] " + tag;
+            queue.push(lfm::Track("Björk", bad, now - 40));
+            queue.push(lfm::Track("Björk", "accepted beside it " + tag, now - 30));
+            check(queue.flush(client) == 1, "Queue::flush with a failing play -> 1 sent");
+            lfm::QueueEntries entries = queue.list();
+            check(entries.size() == 1 && entries[0].track.track == bad && !entries[0].rejected &&
+                      entries[0].isolated_failures == 1 && entries[0].last_error &&
+                      entries[0].last_error->find("Operation failed") != std::string::npos,
+                  "Queue::list: the failing play pending, isolated_failures 1, last_error set");
+        }
 
         // The desktop (token) flow and the newer settings.
         client.set_connect_timeout_ms(5000);

@@ -112,6 +112,18 @@ fun main(args: Array<String>) {
             }
             val after = client.call("mock.scrobbles")
             check(after.contains("queued 1 $tag") && after.contains("queued 2 $tag"), "the mock stored both queued plays")
+
+            // The mock fails a [server-error] play alone (error 8) and accepts the other.
+            ScrobbleQueue(File(dir, "roundtrip-kotlin-isolated-$tag.lfmq").path).use { queue ->
+                val bad = "stored already [server-error] $tag"
+                queue.push(Track("Queue", bad, timestamp = now - 40))
+                queue.push(Track("Queue", "accepted beside it $tag", timestamp = now - 30))
+                check(queue.flush(client) == 1L, "queue.flush with a failing play -> 1 sent")
+                val entries = queue.list()
+                check(entries.size == 1 && entries[0].track.track == bad && !entries[0].rejected &&
+                    entries[0].isolatedFailures == 1 && entries[0].lastError?.contains("Operation failed") == true,
+                    "queue.list(): the failing play pending, isolatedFailures 1, lastError set")
+            }
         }
     } catch (e: LastFmException) {
         check(false, "unexpected $e")

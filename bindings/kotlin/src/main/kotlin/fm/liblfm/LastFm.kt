@@ -21,6 +21,27 @@ object Status {
     const val PANIC = 10
 }
 
+/** The lfm.h this binding mirrors (LFM_VERSION_*); [lfmVersion] is the loaded library's. */
+object HeaderVersion {
+    const val MAJOR = 0
+    const val MINOR = 1
+    const val PATCH = 0
+}
+
+/** Servers for [LastFmClient.setService] (LFM_SERVICE_*). */
+object Service {
+    const val LASTFM = 0
+    const val LIBREFM = 1
+}
+
+/** Certificate roots for [LastFmClient.setRootStore] (LFM_ROOTS_*). */
+object RootStore {
+    /** The Mozilla roots compiled in (the default). */
+    const val BUNDLED = 0
+    /** The operating system's store. */
+    const val SYSTEM = 1
+}
+
 /** Severity of a log line ([LastFmClient.setLogger]); more severe is smaller. */
 enum class LogLevel(val code: Int) {
     /** A call failed and retrying will not help. */
@@ -107,7 +128,10 @@ data class QueueEntry(
     val ignoredCode: Int,
     val apiCode: Int,
     val reason: String?,
+    /** Failed delivery attempts. */
     val attempts: Int,
+    /** Of those, failures of this play alone while the server accepted others (rejected at 3). */
+    val isolatedFailures: Int,
     val lastError: String?,
 )
 
@@ -402,7 +426,8 @@ class ScrobbleQueue(path: String) : AutoCloseable {
                 QueueEntry(
                     ce.id,
                     Track(t.artist ?: "", t.track ?: "", t.album, t.albumArtist, t.mbid, t.timestamp, t.durationSecs, t.trackNumber),
-                    ce.queuedAt, ce.rejected != 0.toByte(), ce.ignoredCode, ce.apiCode, ce.reason, ce.attempts, ce.lastError,
+                    ce.queuedAt, ce.rejected != 0.toByte(), ce.ignoredCode, ce.apiCode, ce.reason, ce.attempts, ce.isolatedFailures,
+                    ce.lastError,
                 )
             }
         } finally {

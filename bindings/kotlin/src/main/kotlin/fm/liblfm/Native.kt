@@ -28,7 +28,8 @@ class SizeTByReference : ByReference(Native.SIZE_T_SIZE) {
  * to lfm_string_free); C `bool` is [Byte] (JNA's boolean is a 4-byte int); `uint16_t` is
  * [Short]; `uint32_t` is [Int]; `size_t` is [SizeT]. Strings are UTF-8 (library option below;
  * the structures are nested here so that they inherit it). Adding a C function is adding its
- * declaration here.
+ * declaration here. The structures and the constants (LastFm.kt) are checked against lfm.h,
+ * host and 32-bit layouts, by tests/bindings/abi_check.py (make test-install).
  */
 internal interface LfmNative : Library {
     /** `lfm_log_fn`: `message` is borrowed UTF-8, valid only during the call. */
@@ -56,7 +57,10 @@ internal interface LfmNative : Library {
         class ByValue : LfmTrack(), Structure.ByValue
     }
 
-    @Structure.FieldOrder("id", "track", "queuedAt", "rejected", "ignoredCode", "apiCode", "reason", "attempts", "lastError")
+    @Structure.FieldOrder(
+        "id", "track", "queuedAt", "rejected", "ignoredCode", "apiCode", "reason", "attempts", "isolatedFailures",
+        "lastError",
+    )
     open class LfmQueueEntry : Structure() {
         @JvmField var id: Long = 0
         @JvmField var track: LfmTrack.ByValue = LfmTrack.ByValue()
@@ -66,6 +70,7 @@ internal interface LfmNative : Library {
         @JvmField var apiCode: Int = 0
         @JvmField var reason: String? = null
         @JvmField var attempts: Int = 0
+        @JvmField var isolatedFailures: Int = 0
         @JvmField var lastError: String? = null
     }
 
