@@ -98,8 +98,8 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("api_key", &log::REDACTED)
             .field("api_secret", &log::REDACTED)
-            .field("base_url", &s.base_url)
-            .field("auth_url", &s.auth_url)
+            .field("base_url", &log::redact_userinfo(&s.base_url))
+            .field("auth_url", &log::redact_userinfo(&s.auth_url))
             .field("has_session", &s.session_key.is_some())
             .field("timeout", &s.request.timeout)
             .field("proxy", &s.pool.proxy.is_some())
@@ -383,7 +383,7 @@ impl Client {
         let http_status = sent.as_ref().map_or(0, |r| r.status);
         let result = sent
             .and_then(|r| reply::interpret(r.status, r.body, r.retry_after_ms))
-            .map_err(|e| self.scrub_error(e, &all));
+            .map_err(|e| self.scrub_error(e, &all, settings));
         let result = self.note_rate_limit(result);
 
         if let Some(logger) = &settings.logger {
@@ -401,15 +401,17 @@ impl Client {
         result
     }
 
-    /// Remove every secret of this request from an error's text: a hostile or careless
-    /// server may echo parameters back in its message.
-    fn scrub_error(&self, err: Error, params: &[(&str, &str)]) -> Error {
+    /// Remove every secret of this request, and the client's own, from an error's text (by
+    /// the rules of [`log::scrub`]): a hostile or careless server may echo parameters back
+    /// in its message.
+    fn scrub_error(&self, err: Error, params: &[(&str, &str)], settings: &Settings) -> Error {
         let mut secrets: Vec<&str> = params
             .iter()
             .filter(|(name, _)| log::SECRET_PARAMS.contains(name))
             .map(|(_, value)| *value)
             .collect();
         secrets.push(&self.api_secret);
+        secrets.extend(settings.session_key.as_deref());
         match log::scrub(err.message(), &secrets) {
             std::borrow::Cow::Borrowed(_) => err,
             std::borrow::Cow::Owned(clean) => err.with_message(clean),
@@ -460,8 +462,9 @@ fn log_request(
         logger.log(
             Level::Debug,
             &format!(
-                "{} {base_url} {} -> HTTP {http_status} in {} ms{paced}",
+                "{} {} {} -> HTTP {http_status} in {} ms{paced}",
                 if post { "POST" } else { "GET" },
+                log::redact_userinfo(base_url),
                 log::describe_params(params),
                 started.elapsed().as_millis(),
             ),

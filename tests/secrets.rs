@@ -1,0 +1,192 @@
+//! Credentials travel only over https unless the caller opted in, base URLs that would leak
+//! or lose parameters are refused, and no secret (of the request or of the reply) reaches an
+//! error message, a log line or Debug output, in raw or percent-encoded form, however short.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use lfm::log::{Level, Logger};
+use lfm::{CallFlags, Client, Status};
+
+/// A logger that keeps every line (all levels).
+fn capture_logs(client: &Client) -> Arc<Mutex<Vec<String>>> {
+    let lines: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = Arc::clone(&lines);
+    client
+        .set_logger(Some(Logger::new(Level::Debug, move |_, line| {
+            sink.lock().unwrap().push(line.to_string());
+        })))
+        .unwrap();
+    lines
+}
+
+/// A plain-HTTP server on loopback answering every request with `reply(request)`, where
+/// `request` is the request line's target followed by the body. One request per connection.
+fn start_server(reply: impl Fn(&str) -> String + Send + 'static) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/2.0/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head).to_string();
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    let (name, value) = l.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            let mut body = vec![0u8; length];
+            if stream.read_exact(&mut body).is_err() {
+                continue;
+            }
+            let target = head.split_whitespace().nth(1).unwrap_or("");
+            let request = format!("{target} {}", String::from_utf8_lossy(&body));
+            let answer = reply(&request);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    base
+}
+
+/// Every run of 4 characters of `secret`: none may appear in text that must not leak it.
+fn leaks(text: &str, secret: &str) -> Option<String> {
+    let chars: Vec<char> = secret.chars().collect();
+    chars
+        .windows(4)
+        .map(|w| w.iter().collect::<String>())
+        .find(|w| text.contains(w.as_str()))
+}
+
+/// A session key or token in a damaged reply (cut short, or followed by junk) never shows in
+/// the error's preview of the body nor in the ERROR log line: the values of `"key"` and
+/// `"token"` are redacted even without their closing quote.
+#[test]
+fn damaged_session_and_token_replies_leak_no_part_of_them() {
+    const KEY: &str = "Zq8vK3mPx7Lw2Rt9Bn4Yc6Hd1Gf5Js0A";
+    const TOKEN: &str = "Tb7Nc2Vx9Qm4Wp8Ls3Kd6Jf1Hg5Yr0Ue";
+    let session = format!(r#"{{"session":{{"key":"{KEY}","name":"RJ","subscriber":0}}}}"#);
+    let token = format!(r#"{{"token":"{TOKEN}"}}"#);
+    let bodies = [
+        session[..session.len() / 2].to_string(),
+        format!(r#"{{"session":{{"name":"RJ","key":"{KEY}"#),
+        format!(r#"{{ "session" : {{ "key" : "{KEY}" , "name" :"#),
+        token[..token.len() / 2].to_string(),
+        format!(r#"{{"token":"{TOKEN}"#),
+        format!(r#"{{"token":"{TOKEN}", oops}}"#),
+        format!(r#"{{"token" :"{}\"{}"#, &TOKEN[..8], &TOKEN[8..]),
+    ];
+    let current = Arc::new(Mutex::new(String::new()));
+    let served = Arc::clone(&current);
+    let base = start_server(move |_| served.lock().unwrap().clone());
+    let client = Client::new(lfm_mock::MOCK_API_KEY, lfm_mock::MOCK_API_SECRET).unwrap();
+    client.set_base_url(&base).unwrap();
+    client.set_allow_insecure_http(true).unwrap();
+    client.set_rate_limit(0);
+    let lines = capture_logs(&client);
+
+    let mut texts = Vec::new();
+    for body in &bodies {
+        *current.lock().unwrap() = body.clone();
+        let errors = [
+            client.get_mobile_session("rj", "pw").map(drop),
+            client.get_session("approved-token").map(drop),
+            client.get_token().map(drop),
+            client
+                .call("auth.getSession", &[("token", "t0k3n")], CallFlags::SIGNED)
+                .map(drop),
+        ];
+        for e in errors {
+            let e = e.expect_err(body);
+            assert_eq!(e.status(), Status::Parse, "{body}: {e}");
+            texts.push(format!("{e}\n{e:?}"));
+        }
+    }
+    texts.extend(lines.lock().unwrap().iter().cloned());
+    assert!(
+        texts.iter().any(|t| t.contains("reply is not JSON")),
+        "the preview is still there: {texts:#?}"
+    );
+    for text in &texts {
+        for secret in [KEY, TOKEN] {
+            assert_eq!(leaks(text, secret), None, "part of {secret} in {text}");
+        }
+    }
+    assert!(!client.has_session());
+}
+
+/// A server that echoes the request back in its error message: every secret of the request
+/// is scrubbed from the message and the log, raw, percent-encoded (either hex case, `+` for
+/// a space) and however short; ordinary text around a short secret is left alone.
+#[test]
+fn echoed_secrets_are_scrubbed_in_every_form_and_length() {
+    let base = start_server(|request| {
+        let lower_hex: String = {
+            let mut out = String::new();
+            let mut rest = request;
+            while let Some(at) = rest.find('%') {
+                out.push_str(&rest[..at]);
+                let escape = rest.get(at..at + 3).unwrap_or(&rest[at..]);
+                out.push_str(&escape.to_ascii_lowercase());
+                rest = &rest[at + escape.len()..];
+            }
+            out.push_str(rest);
+            out.replace("%20", "+")
+        };
+        serde_json::json!({
+            "error": 4,
+            "message": format!("rejected {request} | {lower_hex}"),
+        })
+        .to_string()
+    });
+    let client = Client::new(lfm_mock::MOCK_API_KEY, lfm_mock::MOCK_API_SECRET).unwrap();
+    client.set_base_url(&base).unwrap();
+    client.set_allow_insecure_http(true).unwrap();
+    client.set_rate_limit(0);
+    let lines = capture_logs(&client);
+
+    // A long password with characters that are percent-encoded.
+    let long = lfm_mock::MOCK_PASSWORD;
+    let e = client.get_mobile_session("rj", long).unwrap_err();
+    assert_eq!((e.status(), e.api_code()), (Status::Api, 4), "{e}");
+    let encoded = "s3cret%20%2B%26%3D%25%20p%C3%A4ssw%C3%B6rd%20%E2%9C%93";
+    let lower = "s3cret+%2b%26%3d%25+p%c3%a4ssw%c3%b6rd+%e2%9c%93";
+    for form in [long, encoded, lower, "p%C3%A4ssw", "p%c3%a4ssw"] {
+        assert!(!e.message().contains(form), "{form:?} in {e}");
+    }
+    assert!(e.message().contains("method=auth.getMobileSession"), "{e}");
+
+    // A three-character password and a one-character session key.
+    let e = client.get_mobile_session("rj", "pw1").unwrap_err();
+    assert!(!e.message().contains("pw1"), "{e}");
+    client.set_session_key(Some("e")).unwrap();
+    let e = client
+        .call(
+            "track.love",
+            &[("artist", "Cher"), ("track", "Believe")],
+            CallFlags::WRITE,
+        )
+        .unwrap_err();
+    assert!(!e.message().contains("sk=e&"), "{e}");
+    // Ordinary text around a short secret is kept.
+    for kept in ["method=track.love", "artist=Cher", "track=Believe"] {
+        assert!(e.message().contains(kept), "{kept} lost from {e}");
+    }
+
+    let log = lines.lock().unwrap().join("\n");
+    for form in [long, encoded, lower, "pw1", "sk=e&", lfm_mock::MOCK_API_KEY] {
+        assert!(!log.contains(form), "{form:?} in the log:\n{log}");
+    }
+    assert!(log.contains("auth.getMobileSession failed"), "{log}");
+}
