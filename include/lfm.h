@@ -355,7 +355,7 @@ lfm_status lfm_get_token(struct lfm_client *client, char **out_token, struct lfm
  * browser to CALLBACK?token=...), every value percent-encoded.
  *
  * `token`: NULL for the web flow. `callback_url`: NULL for none; else an absolute http(s)
- * URL. `out_url` (required) receives the URL; free it with lfm_string_free(). No I/O.
+ * URL without `user:password@` or `#fragment`. `out_url` (required) receives the URL; free it with lfm_string_free(). No I/O.
  */
 lfm_status lfm_auth_url(const struct lfm_client *client,
                         const char *token,
@@ -392,8 +392,9 @@ lfm_status lfm_get_session(struct lfm_client *client,
                            struct lfm_error **out_err);
 
 /**
- * Set the authorisation page used by lfm_auth_url() (an absolute http(s) URL), for servers
- * other than the built-in services. Thread-safe; no I/O.
+ * Set the authorisation page used by lfm_auth_url() (an absolute http(s) URL without
+ * `user:password@` or `#fragment`), for servers other than the built-in services.
+ * Thread-safe; no I/O.
  */
 lfm_status lfm_client_set_auth_url(struct lfm_client *client,
                                    const char *url,
@@ -459,7 +460,10 @@ void lfm_client_free(struct lfm_client *client);
 
 /**
  * Set the API root URL, used exactly as given: keep the trailing slash (some servers answer
- * 404 without it). Must be an absolute http:// or https:// URL. Thread-safe; no I/O.
+ * 404 without it). Must be an absolute http:// or https:// URL; a URL with `user:password@`
+ * (which would travel and show with it) or a `#fragment` (which would swallow every parameter
+ * appended after it) is LFM_ERR_INVALID_ARGUMENT, and the message never quotes the URL.
+ * Thread-safe; no I/O.
  */
 lfm_status lfm_client_set_base_url(struct lfm_client *client,
                                    const char *url,
@@ -539,7 +543,9 @@ lfm_status lfm_get_mobile_session(struct lfm_client *client,
  * - `out_json` (required) receives the body on success; free it with lfm_string_free().
  * - Errors: a JSON body with `error` is LFM_ERR_API (code, message, HTTP status); a non-JSON
  *   error page is LFM_ERR_HTTP; a 2xx body that is not JSON is LFM_ERR_PARSE; plus
- *   LFM_ERR_NETWORK, LFM_ERR_TIMEOUT and LFM_ERR_NO_SESSION.
+ *   LFM_ERR_NETWORK, LFM_ERR_TIMEOUT and LFM_ERR_NO_SESSION. A GET whose URL would be
+ *   longer than 65534 bytes is LFM_ERR_INVALID_ARGUMENT, with its length in the message,
+ *   before any I/O: send such a call with LFM_CALL_POST.
  *
  * Thread-safe. Blocks for at most the client's timeout.
  */

@@ -97,8 +97,7 @@ impl Client {
             return Err(Error::invalid("token is empty"));
         }
         if let Some(cb) = callback {
-            validate_http_url(cb)
-                .map_err(|_| Error::invalid("the callback must be an absolute http(s) URL"))?;
+            validate_http_url(cb).map_err(|e| e.prefixed("callback: "))?;
         }
         let mut url = self.snapshot().auth_url.clone();
         url.push(if url.contains('?') { '&' } else { '?' });

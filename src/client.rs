@@ -485,16 +485,28 @@ pub(crate) fn is_https(url: &str) -> bool {
         .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
 }
 
-/// Accept only absolute http(s) URLs with a host and no whitespace or control characters.
+/// Accept only absolute http(s) URLs with a host and no whitespace or control characters,
+/// no `user:password@` (it would be sent and shown with the URL) and no `#fragment`
+/// (parameters appended after it would never reach the server). Messages never quote the URL.
 pub(crate) fn validate_http_url(url: &str) -> Result<()> {
     let bad = || Error::invalid("the URL must be an absolute http:// or https:// URL");
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad());
     }
+    if url.contains('#') {
+        return Err(Error::invalid(
+            "the URL must not have a #fragment: the parameters added after it would be dropped",
+        ));
+    }
     let uri: ureq::http::Uri = url.parse().map_err(|_| bad())?;
     match uri.scheme_str() {
         Some(s) if s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https") => {}
         _ => return Err(bad()),
+    }
+    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+        return Err(Error::invalid(
+            "the URL must not contain a user name or password (user:password@host)",
+        ));
     }
     if uri.host().is_none_or(str::is_empty) {
         return Err(bad());
@@ -545,6 +557,10 @@ mod tests {
             "not a url",
             "https://x/ y",
             "/2.0/",
+            "https://user:pw@x/2.0/",
+            "https://user@x/2.0/",
+            "https://x/2.0/#",
+            "https://x/2.0/?a=1#b",
         ] {
             assert!(validate_http_url(bad).is_err(), "{bad}");
         }

@@ -2,12 +2,15 @@
 //! or lose parameters are refused, and no secret (of the request or of the reply) reaches an
 //! error message, a log line or Debug output, in raw or percent-encoded form, however short.
 
+mod support;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 use lfm::log::{Level, Logger};
 use lfm::{CallFlags, Client, Status};
+use support::MockEnv;
 
 /// A logger that keeps every line (all levels).
 fn capture_logs(client: &Client) -> Arc<Mutex<Vec<String>>> {
@@ -189,4 +192,60 @@ fn echoed_secrets_are_scrubbed_in_every_form_and_length() {
         assert!(!log.contains(form), "{form:?} in the log:\n{log}");
     }
     assert!(log.contains("auth.getMobileSession failed"), "{log}");
+}
+
+/// A base URL (or authorisation page) with `user:password@` is refused, so its password can
+/// reach neither the wire nor Debug output; a `#fragment` is refused instead of swallowing
+/// every parameter appended after it.
+#[test]
+fn base_urls_with_userinfo_or_a_fragment_are_refused() {
+    let env = MockEnv::start();
+    let client = env.client();
+    let with_userinfo = env
+        .server
+        .https_base()
+        .replace("https://", "https://lfm-user:hunter22@");
+    let e = client.set_base_url(&with_userinfo).unwrap_err();
+    assert_eq!(e.status(), Status::InvalidArgument, "{e}");
+    assert!(e.message().contains("user name or password"), "{e}");
+    let e2 = client.set_auth_url(&with_userinfo).unwrap_err();
+    assert_eq!(e2.status(), Status::InvalidArgument, "{e2}");
+    let debug = format!("{client:?} {e} {e2}");
+    assert!(!debug.contains("hunter22"), "{debug}");
+    assert_eq!(client.base_url(), env.server.https_base());
+
+    let with_fragment = format!("{}#top", env.server.https_base());
+    let e = client.set_base_url(&with_fragment).unwrap_err();
+    assert_eq!(e.status(), Status::InvalidArgument, "{e}");
+    assert!(e.message().contains("fragment"), "{e}");
+    assert!(client.set_auth_url("https://x.example/auth#a").is_err());
+    // The base URL in use is unchanged and works.
+    client
+        .call("user.getInfo", &[("user", "rj")], CallFlags::NONE)
+        .unwrap();
+}
+
+/// A GET whose URL is longer than the HTTP stack can carry is refused with a message that
+/// names its length and the way out (POST), not as an invalid base URL, and nothing is sent.
+#[test]
+fn a_get_too_long_to_send_names_its_length() {
+    let env = MockEnv::start();
+    let client = env.client();
+    let long = "a".repeat(70_000);
+    let before = env.server.stats();
+    let e = client
+        .call("user.getInfo", &[("user", &long)], CallFlags::NONE)
+        .unwrap_err();
+    // base ? method=user.getInfo & api_key=KEY & user=aaa... & format=json
+    let url_len = env.server.https_base().len()
+        + "?method=user.getInfo&api_key=".len()
+        + lfm_mock::MOCK_API_KEY.len()
+        + "&user=".len()
+        + long.len()
+        + "&format=json".len();
+    assert_eq!(e.status(), Status::InvalidArgument, "{e}");
+    assert!(e.message().contains(&url_len.to_string()), "{e}");
+    assert!(e.message().contains("POST"), "{e}");
+    assert!(!e.message().contains("base URL"), "{e}");
+    assert_eq!(env.server.stats().connections, before.connections);
 }

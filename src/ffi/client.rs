@@ -93,7 +93,10 @@ pub(crate) unsafe fn client_arg<'a>(client: *const lfm_client) -> crate::Result<
 }
 
 /// Set the API root URL, used exactly as given: keep the trailing slash (some servers answer
-/// 404 without it). Must be an absolute http:// or https:// URL. Thread-safe; no I/O.
+/// 404 without it). Must be an absolute http:// or https:// URL; a URL with `user:password@`
+/// (which would travel and show with it) or a `#fragment` (which would swallow every parameter
+/// appended after it) is LFM_ERR_INVALID_ARGUMENT, and the message never quotes the URL.
+/// Thread-safe; no I/O.
 #[no_mangle]
 pub unsafe extern "C" fn lfm_client_set_base_url(
     client: *mut lfm_client,
@@ -241,7 +244,9 @@ pub unsafe extern "C" fn lfm_get_mobile_session(
 /// - `out_json` (required) receives the body on success; free it with lfm_string_free().
 /// - Errors: a JSON body with `error` is LFM_ERR_API (code, message, HTTP status); a non-JSON
 ///   error page is LFM_ERR_HTTP; a 2xx body that is not JSON is LFM_ERR_PARSE; plus
-///   LFM_ERR_NETWORK, LFM_ERR_TIMEOUT and LFM_ERR_NO_SESSION.
+///   LFM_ERR_NETWORK, LFM_ERR_TIMEOUT and LFM_ERR_NO_SESSION. A GET whose URL would be
+///   longer than 65534 bytes is LFM_ERR_INVALID_ARGUMENT, with its length in the message,
+///   before any I/O: send such a call with LFM_CALL_POST.
 ///
 /// Thread-safe. Blocks for at most the client's timeout.
 #[no_mangle]
