@@ -27,6 +27,40 @@ const RATE_LIMIT_MAX_WAIT: Duration = Duration::from_secs(15 * 60);
 /// Parameter names the library adds itself; a caller may not pass them to [`Client::call`].
 pub const RESERVED_NAMES: [&str; 6] = ["method", "api_key", "api_sig", "sk", "format", "callback"];
 
+/// Parameters that carry a credential, and how a refusal names them. With the session key
+/// (`sk`, [`CallFlags::SESSION`]) and the methods of [`SESSION_METHODS`] they make a request
+/// "carry a credential": it never goes over plain http unless the caller opted in with
+/// [`Client::set_allow_insecure_http`]. `authToken` is the legacy mobile login's
+/// `md5(username + md5(password))`, as good as the password. Not credentials: `api_key`
+/// (public), `api_sig` (a per-request MD5 derived from the secret, which never travels).
+const CREDENTIAL_PARAMS: [(&str, &str); 3] = [
+    ("password", "would send a password"),
+    ("authToken", "would send a password hash (authToken)"),
+    ("token", "would send a token"),
+];
+
+/// Methods whose reply is a session key, whatever their parameters.
+const SESSION_METHODS: [&str; 2] = ["auth.getMobileSession", "auth.getSession"];
+
+/// How a request would expose a credential, worded for a message; `None` if it would not.
+fn credential_in(method: &str, params: &[(&str, &str)], flags: CallFlags) -> Option<&'static str> {
+    let named = CREDENTIAL_PARAMS
+        .iter()
+        .find(|(name, _)| params.iter().any(|(n, _)| n == name));
+    if let Some((_, what)) = named {
+        Some(what)
+    } else if flags.contains(CallFlags::SESSION) {
+        Some("would send the session key")
+    } else if SESSION_METHODS
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(method))
+    {
+        Some("would receive a session key")
+    } else {
+        None
+    }
+}
+
 /// How a call is made. Combine with `|`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct CallFlags(u32);
@@ -283,7 +317,10 @@ impl Client {
         self.snapshot().max_batch
     }
 
-    /// Allow credentials (the mobile session's password) over plain http.
+    /// Allow requests that carry a credential over plain http (default: refused with
+    /// [`Status::Insecure`] before anything is sent): a password or `authToken`, the session
+    /// key ([`CallFlags::SESSION`]: write calls, scrobbles, now playing, queue flushes), a
+    /// token, and `auth.getMobileSession` / `auth.getSession` by any route.
     pub fn set_allow_insecure_http(&self, allow: bool) -> Result<()> {
         self.update(|s| {
             s.allow_insecure_http = allow;
@@ -311,7 +348,8 @@ impl Client {
 
     /// Call any API method. The library adds `method`, `api_key`, `format=json`, and `sk`
     /// and `api_sig` as `flags` ask; passing any of those (or `callback`) yourself is an
-    /// error. Returns the JSON body as received.
+    /// error. Returns the JSON body as received. A call that carries a credential over plain
+    /// http is [`Status::Insecure`] unless allowed (see [`Client::set_allow_insecure_http`]).
     pub fn call(&self, method: &str, params: &[(&str, &str)], flags: CallFlags) -> Result<String> {
         let settings = self.snapshot();
         self.call_with(&settings, method, params, flags)
@@ -335,6 +373,17 @@ impl Client {
                 return Err(Error::invalid(format!(
                     "parameter '{name}' is reserved: the library sets it"
                 )));
+            }
+        }
+        if !settings.allow_insecure_http && !is_https(&settings.base_url) {
+            if let Some(what) = credential_in(method, params, flags) {
+                return Err(Error::new(
+                    Status::Insecure,
+                    format!(
+                        "{method} {what} over plain http; use an https:// base URL, or \
+                         allow insecure http for a server on your own network"
+                    ),
+                ));
             }
         }
         let mut all: Vec<(&str, &str)> = Vec::with_capacity(params.len() + 5);

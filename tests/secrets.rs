@@ -9,8 +9,25 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 use lfm::log::{Level, Logger};
-use lfm::{CallFlags, Client, Status};
+use lfm::{CallFlags, Client, Status, Track};
 use support::MockEnv;
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn play(title: &str) -> Track {
+    Track {
+        artist: "Cher".into(),
+        track: title.into(),
+        timestamp: now() - 600,
+        duration_secs: 200,
+        ..Default::default()
+    }
+}
 
 /// A logger that keeps every line (all levels).
 fn capture_logs(client: &Client) -> Arc<Mutex<Vec<String>>> {
@@ -22,6 +39,118 @@ fn capture_logs(client: &Client) -> Arc<Mutex<Vec<String>>> {
         })))
         .unwrap();
     lines
+}
+
+/// Every request that carries a credential (password, session key, token) or asks for one
+/// (auth.getMobileSession, auth.getSession), by every route, is refused over plain http with
+/// Status::Insecure before anything is sent: the mock counts no connection and no request.
+#[test]
+fn credentials_over_plain_http_are_refused_before_any_byte_is_sent() {
+    let env = MockEnv::start();
+    let client = env.client();
+    client.set_base_url(&env.server.http_base()).unwrap();
+    let sk = env.server.create_session();
+    client.set_session_key(Some(&sk)).unwrap();
+    let dir = support::fresh_dir("secrets-queue");
+    let queue = lfm::Queue::open(&dir.join("q.lfmq")).unwrap();
+    queue.push(&play("Queued")).unwrap();
+    let password = lfm_mock::MOCK_PASSWORD;
+    let love = [("artist", "Cher"), ("track", "Believe")];
+
+    let before = env.server.stats();
+    let attempts: Vec<(&str, lfm::Result<()>)> = vec![
+        (
+            "track.love (WRITE)",
+            client.call("track.love", &love, CallFlags::WRITE).map(drop),
+        ),
+        (
+            "GET with sk in the query (SIGNED|SESSION)",
+            client
+                .call(
+                    "user.getInfo",
+                    &[("user", "rj")],
+                    CallFlags::SIGNED | CallFlags::SESSION,
+                )
+                .map(drop),
+        ),
+        ("scrobble", client.scrobble(&[play("Believe")]).map(drop)),
+        ("now playing", client.update_now_playing(&play("Strong"))),
+        (
+            "queue flush",
+            queue.flush(&client).error.map_or(Ok(()), Err),
+        ),
+        (
+            "get_session (token exchange)",
+            client
+                .get_session("0123456789abcdef0123456789abcdef")
+                .map(drop),
+        ),
+        (
+            "call auth.getSession",
+            client
+                .call("auth.getSession", &[("token", "tok")], CallFlags::SIGNED)
+                .map(drop),
+        ),
+        (
+            "get_mobile_session",
+            client
+                .get_mobile_session(lfm_mock::MOCK_USERNAME, password)
+                .map(drop),
+        ),
+        (
+            "call auth.getMobileSession",
+            client
+                .call(
+                    "auth.getMobileSession",
+                    &[("username", "rj"), ("password", password)],
+                    CallFlags::SIGNED | CallFlags::POST,
+                )
+                .map(drop),
+        ),
+        (
+            "a password parameter to any method",
+            client
+                .call(
+                    "user.getInfo",
+                    &[("user", "rj"), ("password", password)],
+                    CallFlags::NONE,
+                )
+                .map(drop),
+        ),
+    ];
+    for (what, result) in &attempts {
+        let e = result.as_ref().expect_err(what);
+        assert_eq!(e.status(), Status::Insecure, "{what}: {e}");
+        assert!(!e.is_retryable(), "{what}");
+        for secret in [password, sk.as_str()] {
+            assert!(!e.to_string().contains(secret), "{what}: {e}");
+        }
+    }
+    let after = env.server.stats();
+    assert_eq!(
+        after.connections, before.connections,
+        "a connection was made"
+    );
+    assert_eq!(after.requests, before.requests, "a request was sent");
+    assert_eq!(queue.len(), 1, "the refused flush kept the play");
+
+    // Calls without a credential still go over plain http.
+    client
+        .call("user.getInfo", &[("user", "rj")], CallFlags::NONE)
+        .unwrap();
+    client
+        .call("auth.getToken", &[], CallFlags::SIGNED)
+        .unwrap();
+    assert_eq!(env.server.stats().api_requests, before.api_requests + 2);
+
+    // Once the caller opts in, the same requests are sent.
+    client.set_allow_insecure_http(true).unwrap();
+    client.call("track.love", &love, CallFlags::WRITE).unwrap();
+    let outcome = queue.flush(&client);
+    assert_eq!((outcome.sent, outcome.error), (1, None));
+    assert_eq!(env.server.stats().api_requests, before.api_requests + 4);
+    let last = env.server.last_request().unwrap();
+    assert_eq!(last["scheme"], "http", "{last}");
 }
 
 /// A plain-HTTP server on loopback answering every request with `reply(request)`, where

@@ -91,6 +91,9 @@ pub unsafe extern "C" fn lfm_auth_url(
 /// }
 /// ```
 ///
+/// Over an http:// base URL it fails with LFM_ERR_INSECURE, before anything is sent, unless
+/// lfm_client_set_allow_insecure_http(client, true) was called.
+///
 /// `out_session_key` and `out_name` are optional; free them with lfm_string_free(). A
 /// server that sends no name gives "". Thread-safe; blocks for at most the timeout.
 #[no_mangle]
