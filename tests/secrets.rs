@@ -161,12 +161,7 @@ fn start_server(reply: impl Fn(&str) -> String + Send + 'static) -> String {
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-                head.push(byte[0]);
-            }
-            let head = String::from_utf8_lossy(&head).to_string();
+            let head = support::read_head(&mut stream);
             let length = head
                 .lines()
                 .find_map(|l| {
