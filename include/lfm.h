@@ -296,7 +296,8 @@ typedef struct lfm_queue_entry {
 #define LFM_ERR_API 6
 
 /**
- * Credentials refused over plain http (see lfm_client_set_allow_insecure_http()).
+ * A request carrying a credential refused over plain http, before anything was sent (see
+ * lfm_client_set_allow_insecure_http()).
  */
 #define LFM_ERR_INSECURE 7
 
@@ -356,7 +357,7 @@ lfm_status lfm_get_token(struct lfm_client *client, char **out_token, struct lfm
  * browser to CALLBACK?token=...), every value percent-encoded.
  *
  * `token`: NULL for the web flow. `callback_url`: NULL for none; else an absolute http(s)
- * URL. `out_url` (required) receives the URL; free it with lfm_string_free(). No I/O.
+ * URL without `user:password@` or `#fragment`. `out_url` (required) receives the URL; free it with lfm_string_free(). No I/O.
  */
 lfm_status lfm_auth_url(const struct lfm_client *client,
                         const char *token,
@@ -383,6 +384,9 @@ lfm_status lfm_auth_url(const struct lfm_client *client,
  * }
  * ```
  *
+ * Over an http:// base URL it fails with LFM_ERR_INSECURE, before anything is sent, unless
+ * lfm_client_set_allow_insecure_http(client, true) was called.
+ *
  * `out_session_key` and `out_name` are optional; free them with lfm_string_free(). A
  * server that sends no name gives "". Thread-safe; blocks for at most the timeout.
  */
@@ -393,8 +397,9 @@ lfm_status lfm_get_session(struct lfm_client *client,
                            struct lfm_error **out_err);
 
 /**
- * Set the authorisation page used by lfm_auth_url() (an absolute http(s) URL), for servers
- * other than the built-in services. Thread-safe; no I/O.
+ * Set the authorisation page used by lfm_auth_url() (an absolute http(s) URL without
+ * `user:password@` or `#fragment`), for servers other than the built-in services.
+ * Thread-safe; no I/O.
  */
 lfm_status lfm_client_set_auth_url(struct lfm_client *client,
                                    const char *url,
@@ -460,7 +465,10 @@ void lfm_client_free(struct lfm_client *client);
 
 /**
  * Set the API root URL, used exactly as given: keep the trailing slash (some servers answer
- * 404 without it). Must be an absolute http:// or https:// URL. Thread-safe; no I/O.
+ * 404 without it). Must be an absolute http:// or https:// URL; a URL with `user:password@`
+ * (which would travel and show with it) or a `#fragment` (which would swallow every parameter
+ * appended after it) is LFM_ERR_INVALID_ARGUMENT, and the message never quotes the URL.
+ * Thread-safe; no I/O.
  */
 lfm_status lfm_client_set_base_url(struct lfm_client *client,
                                    const char *url,
@@ -501,7 +509,14 @@ lfm_status lfm_client_set_ca_file(struct lfm_client *client,
 
 /**
  * Allow (true) or refuse (false, the default) sending credentials over plain http, for
- * self-hosted servers on a LAN. Thread-safe; no I/O.
+ * self-hosted servers on a LAN. Refused, a request fails with LFM_ERR_INSECURE before any
+ * connection is made. A request carries a credential when it has a `password`,
+ * `authToken` or `token` parameter, the session key (LFM_CALL_SESSION: write calls,
+ * lfm_scrobble(), lfm_update_now_playing(), lfm_queue_flush()), or is auth.getMobileSession
+ * or auth.getSession (whose reply is a session key), by any route, lfm_call() included.
+ * Not credentials: `api_key` (public) and `api_sig` (derived from the secret, which never
+ * travels). Unsigned or merely signed calls (auth.getToken) go over http either way.
+ * Thread-safe; no I/O.
  */
 lfm_status lfm_client_set_allow_insecure_http(struct lfm_client *client,
                                               bool allow,
@@ -540,7 +555,11 @@ lfm_status lfm_get_mobile_session(struct lfm_client *client,
  * - `out_json` (required) receives the body on success; free it with lfm_string_free().
  * - Errors: a JSON body with `error` is LFM_ERR_API (code, message, HTTP status); a non-JSON
  *   error page is LFM_ERR_HTTP; a 2xx body that is not JSON is LFM_ERR_PARSE; plus
- *   LFM_ERR_NETWORK, LFM_ERR_TIMEOUT and LFM_ERR_NO_SESSION.
+ *   LFM_ERR_NETWORK, LFM_ERR_TIMEOUT and LFM_ERR_NO_SESSION. A call carrying a credential
+ *   over plain http is LFM_ERR_INSECURE unless allowed (see
+ *   lfm_client_set_allow_insecure_http()). A GET whose URL would be
+ *   longer than 65534 bytes is LFM_ERR_INVALID_ARGUMENT, with its length in the message,
+ *   before any I/O: send such a call with LFM_CALL_POST.
  *
  * Thread-safe. Blocks for at most the client's timeout.
  */
@@ -671,8 +690,9 @@ lfm_status lfm_queue_len(const struct lfm_queue *queue,
  *   502-504, HTML error pages, API errors 11, 16, 29): everything unsent is kept and the
  *   flush stops with a retryable error; lfm_error_retry_after_ms() suggests when to try
  *   again (growing with failures);
- * - API error 9 (session revoked) and other errors that need the user: everything is kept
- *   and the flush stops;
+ * - API error 9 (session revoked) and other errors that need the user (LFM_ERR_INSECURE: a
+ *   plain-http base URL without lfm_client_set_allow_insecure_http(), refused before
+ *   anything is sent): everything is kept and the flush stops;
  * - API error 6 or 13 on a batch: the batch is split until the offending plays stand alone;
  *   they are rejected only if the server accepted some other play in this flush;
  * - API error 8 or a bare HTTP 500 (a server failure: passing on Last.fm, but permanent for
@@ -758,7 +778,8 @@ lfm_status lfm_queue_damage_report(const struct lfm_queue *queue,
 
 /**
  * Tell the server what is playing now: track.updateNowPlaying, a signed POST with the
- * session key (LFM_ERR_NO_SESSION without one). `timestamp` is not sent. A failed
+ * session key (LFM_ERR_NO_SESSION without one; LFM_ERR_INSECURE over plain http unless
+ * allowed, see lfm_client_set_allow_insecure_http()). `timestamp` is not sent. A failed
  * now-playing is not worth retrying later. Thread-safe; blocks for at most the timeout.
  */
 lfm_status lfm_update_now_playing(struct lfm_client *client,
@@ -774,7 +795,9 @@ lfm_status lfm_update_now_playing(struct lfm_client *client,
  * Some servers (Maloja) answer without per-track verdicts: such a reply counts every track
  * as accepted when it reports none ignored (and one track as ignored, code 1, when a
  * single-track reply reports it ignored). If a request fails after earlier ones succeeded,
- * the error message says how many tracks were delivered. For delivery that survives failures and restarts, use lfm_queue_push()
+ * the error message says how many tracks were delivered. Over plain http it is
+ * LFM_ERR_INSECURE, before anything is sent, unless allowed (it carries the session key).
+ * For delivery that survives failures and restarts, use lfm_queue_push()
  * and lfm_queue_flush() instead. Thread-safe; blocks for up to the timeout per request.
  */
 lfm_status lfm_scrobble(struct lfm_client *client,

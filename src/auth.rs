@@ -13,7 +13,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::client::{is_https, validate_http_url, CallFlags, Client};
+use crate::client::{validate_http_url, CallFlags, Client};
 use crate::encode::push_encoded;
 use crate::error::{Error, Result, Status};
 use crate::log::Level;
@@ -97,8 +97,7 @@ impl Client {
             return Err(Error::invalid("token is empty"));
         }
         if let Some(cb) = callback {
-            validate_http_url(cb)
-                .map_err(|_| Error::invalid("the callback must be an absolute http(s) URL"))?;
+            validate_http_url(cb).map_err(|e| e.prefixed("callback: "))?;
         }
         let mut url = self.snapshot().auth_url.clone();
         url.push(if url.contains('?') { '&' } else { '?' });
@@ -128,7 +127,8 @@ impl Client {
     }
 
     /// Exchange an approved token for a session (`auth.getSession`, signed) and store its
-    /// key in the client. Not yet approved: API error 14; expired or used: 15.
+    /// key in the client. Not yet approved: API error 14; expired or used: 15. Refused with
+    /// [`Status::Insecure`] over plain http unless allowed.
     pub fn get_session(&self, token: &str) -> Result<Session> {
         if token.is_empty() {
             return Err(Error::invalid("token is empty"));
@@ -144,15 +144,7 @@ impl Client {
         if username.is_empty() || password.is_empty() {
             return Err(Error::invalid("username and password must not be empty"));
         }
-        let settings = self.snapshot();
-        if !is_https(&settings.base_url) && !settings.allow_insecure_http {
-            return Err(Error::new(
-                Status::Insecure,
-                "refusing to send a password over plain http; use https or allow insecure http",
-            ));
-        }
-        let body = self.call_with(
-            &settings,
+        let body = self.call(
             "auth.getMobileSession",
             &[("username", username), ("password", password)],
             CallFlags::SIGNED | CallFlags::POST,

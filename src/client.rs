@@ -27,6 +27,40 @@ const RATE_LIMIT_MAX_WAIT: Duration = Duration::from_secs(15 * 60);
 /// Parameter names the library adds itself; a caller may not pass them to [`Client::call`].
 pub const RESERVED_NAMES: [&str; 6] = ["method", "api_key", "api_sig", "sk", "format", "callback"];
 
+/// Parameters that carry a credential, and how a refusal names them. With the session key
+/// (`sk`, [`CallFlags::SESSION`]) and the methods of [`SESSION_METHODS`] they make a request
+/// "carry a credential": it never goes over plain http unless the caller opted in with
+/// [`Client::set_allow_insecure_http`]. `authToken` is the legacy mobile login's
+/// `md5(username + md5(password))`, as good as the password. Not credentials: `api_key`
+/// (public), `api_sig` (a per-request MD5 derived from the secret, which never travels).
+const CREDENTIAL_PARAMS: [(&str, &str); 3] = [
+    ("password", "would send a password"),
+    ("authToken", "would send a password hash (authToken)"),
+    ("token", "would send a token"),
+];
+
+/// Methods whose reply is a session key, whatever their parameters.
+const SESSION_METHODS: [&str; 2] = ["auth.getMobileSession", "auth.getSession"];
+
+/// How a request would expose a credential, worded for a message; `None` if it would not.
+fn credential_in(method: &str, params: &[(&str, &str)], flags: CallFlags) -> Option<&'static str> {
+    let named = CREDENTIAL_PARAMS
+        .iter()
+        .find(|(name, _)| params.iter().any(|(n, _)| n == name));
+    if let Some((_, what)) = named {
+        Some(what)
+    } else if flags.contains(CallFlags::SESSION) {
+        Some("would send the session key")
+    } else if SESSION_METHODS
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(method))
+    {
+        Some("would receive a session key")
+    } else {
+        None
+    }
+}
+
 /// How a call is made. Combine with `|`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct CallFlags(u32);
@@ -101,8 +135,8 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("api_key", &log::REDACTED)
             .field("api_secret", &log::REDACTED)
-            .field("base_url", &s.base_url)
-            .field("auth_url", &s.auth_url)
+            .field("base_url", &log::redact_userinfo(&s.base_url))
+            .field("auth_url", &log::redact_userinfo(&s.auth_url))
             .field("has_session", &s.session_key.is_some())
             .field("timeout", &s.request.timeout)
             .field("proxy", &s.pool.proxy.is_some())
@@ -294,7 +328,10 @@ impl Client {
         self.snapshot().max_batch
     }
 
-    /// Allow credentials (the mobile session's password) over plain http.
+    /// Allow requests that carry a credential over plain http (default: refused with
+    /// [`Status::Insecure`] before anything is sent): a password or `authToken`, the session
+    /// key ([`CallFlags::SESSION`]: write calls, scrobbles, now playing, queue flushes), a
+    /// token, and `auth.getMobileSession` / `auth.getSession` by any route.
     pub fn set_allow_insecure_http(&self, allow: bool) -> Result<()> {
         self.update(|s| {
             s.allow_insecure_http = allow;
@@ -322,7 +359,8 @@ impl Client {
 
     /// Call any API method. The library adds `method`, `api_key`, `format=json`, and `sk`
     /// and `api_sig` as `flags` ask; passing any of those (or `callback`) yourself is an
-    /// error. Returns the JSON body as received.
+    /// error. Returns the JSON body as received. A call that carries a credential over plain
+    /// http is [`Status::Insecure`] unless allowed (see [`Client::set_allow_insecure_http`]).
     pub fn call(&self, method: &str, params: &[(&str, &str)], flags: CallFlags) -> Result<String> {
         let settings = self.snapshot();
         self.call_with(&settings, method, params, flags)
@@ -346,6 +384,17 @@ impl Client {
                 return Err(Error::invalid(format!(
                     "parameter '{name}' is reserved: the library sets it"
                 )));
+            }
+        }
+        if !settings.allow_insecure_http && !is_https(&settings.base_url) {
+            if let Some(what) = credential_in(method, params, flags) {
+                return Err(Error::new(
+                    Status::Insecure,
+                    format!(
+                        "{method} {what} over plain http; use an https:// base URL, or \
+                         allow insecure http for a server on your own network"
+                    ),
+                ));
             }
         }
         let mut all: Vec<(&str, &str)> = Vec::with_capacity(params.len() + 5);
@@ -394,7 +443,7 @@ impl Client {
         let http_status = sent.as_ref().map_or(0, |r| r.status);
         let result = sent
             .and_then(|r| reply::interpret(r.status, r.body, r.retry_after_ms))
-            .map_err(|e| self.scrub_error(e, &all));
+            .map_err(|e| self.scrub_error(e, &all, settings));
         let result = self.note_rate_limit(result);
 
         if let Some(logger) = &settings.logger {
@@ -412,15 +461,17 @@ impl Client {
         result
     }
 
-    /// Remove every secret of this request from an error's text: a hostile or careless
-    /// server may echo parameters back in its message.
-    fn scrub_error(&self, err: Error, params: &[(&str, &str)]) -> Error {
+    /// Remove every secret of this request, and the client's own, from an error's text (by
+    /// the rules of [`log::scrub`]): a hostile or careless server may echo parameters back
+    /// in its message.
+    fn scrub_error(&self, err: Error, params: &[(&str, &str)], settings: &Settings) -> Error {
         let mut secrets: Vec<&str> = params
             .iter()
             .filter(|(name, _)| log::SECRET_PARAMS.contains(name))
             .map(|(_, value)| *value)
             .collect();
         secrets.push(&self.api_secret);
+        secrets.extend(settings.session_key.as_deref());
         match log::scrub(err.message(), &secrets) {
             std::borrow::Cow::Borrowed(_) => err,
             std::borrow::Cow::Owned(clean) => err.with_message(clean),
@@ -471,8 +522,9 @@ fn log_request(
         logger.log(
             Level::Debug,
             &format!(
-                "{} {base_url} {} -> HTTP {http_status} in {} ms{paced}",
+                "{} {} {} -> HTTP {http_status} in {} ms{paced}",
                 if post { "POST" } else { "GET" },
+                log::redact_userinfo(base_url),
                 log::describe_params(params),
                 started.elapsed().as_millis(),
             ),
@@ -493,16 +545,28 @@ pub(crate) fn is_https(url: &str) -> bool {
         .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
 }
 
-/// Accept only absolute http(s) URLs with a host and no whitespace or control characters.
+/// Accept only absolute http(s) URLs with a host and no whitespace or control characters,
+/// no `user:password@` (it would be sent and shown with the URL) and no `#fragment`
+/// (parameters appended after it would never reach the server). Messages never quote the URL.
 pub(crate) fn validate_http_url(url: &str) -> Result<()> {
     let bad = || Error::invalid("the URL must be an absolute http:// or https:// URL");
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad());
     }
+    if url.contains('#') {
+        return Err(Error::invalid(
+            "the URL must not have a #fragment: the parameters added after it would be dropped",
+        ));
+    }
     let uri: ureq::http::Uri = url.parse().map_err(|_| bad())?;
     match uri.scheme_str() {
         Some(s) if s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https") => {}
         _ => return Err(bad()),
+    }
+    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+        return Err(Error::invalid(
+            "the URL must not contain a user name or password (user:password@host)",
+        ));
     }
     if uri.host().is_none_or(str::is_empty) {
         return Err(bad());
@@ -553,6 +617,10 @@ mod tests {
             "not a url",
             "https://x/ y",
             "/2.0/",
+            "https://user:pw@x/2.0/",
+            "https://user@x/2.0/",
+            "https://x/2.0/#",
+            "https://x/2.0/?a=1#b",
         ] {
             assert!(validate_http_url(bad).is_err(), "{bad}");
         }

@@ -139,9 +139,11 @@ fn http_error(http_status: u16, retry_after_ms: Option<u32>) -> Error {
     .with_retry_after_ms(retry_after_ms.unwrap_or(0))
 }
 
-/// The first characters of a body, for messages (replies never echo secrets back).
+/// The first characters of a body, for messages, with the values of secret-like members
+/// (a session's `"key"`, a `"token"`, ...) redacted even when the body is cut inside one.
 fn preview(text: &str) -> String {
-    text.chars().take(40).collect()
+    let start: String = text.chars().take(40).collect();
+    crate::log::redact_secret_members(&start).into_owned()
 }
 
 #[cfg(test)]
@@ -225,6 +227,20 @@ mod tests {
             interpret(502, b"{}".to_vec(), None).unwrap_err().status(),
             Status::Http
         );
+    }
+
+    #[test]
+    fn previews_of_broken_bodies_hide_keys_and_tokens() {
+        for body in [
+            r#"{"session":{"key":"0123456789abcdefghijklmnopqrstuv","name":"RJ"}}"#,
+            r#"{"token":"0123456789abcdefghijklmnopqrstuv"#,
+        ] {
+            let cut = &body[..body.len() / 2];
+            let e = interpret(200, cut.as_bytes().to_vec(), None).unwrap_err();
+            assert_eq!(e.status(), Status::Parse);
+            assert!(e.message().contains("<redacted>"), "{e}");
+            assert!(!e.message().contains("0123"), "{e}");
+        }
     }
 
     #[test]

@@ -21,6 +21,10 @@ use crate::error::{Error, Result, Status};
 /// Largest reply body read; anything longer is refused as [`Status::Parse`].
 pub const MAX_REPLY_BYTES: u64 = 8 * 1024 * 1024;
 
+/// Longest URL the HTTP stack can put in a request line (the `http` crate's limit); a longer
+/// GET must be sent as a POST.
+pub const MAX_URL_BYTES: usize = u16::MAX as usize - 1;
+
 /// Default overall timeout of a call.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -238,12 +242,20 @@ pub struct HttpReply {
 }
 
 /// Send a GET (`form_body` is `None`; `url` carries the query) or a form-encoded POST.
+/// A GET whose URL is longer than [`MAX_URL_BYTES`] is refused before any I/O.
 pub fn send(
     agent: &Agent,
     url: &str,
     form_body: Option<&str>,
     options: &RequestOptions,
 ) -> Result<HttpReply> {
+    if form_body.is_none() && url.len() > MAX_URL_BYTES {
+        return Err(Error::invalid(format!(
+            "the GET request's URL is {} bytes, more than the {MAX_URL_BYTES} a request line \
+             can carry; send it as a POST (LFM_CALL_POST)",
+            url.len()
+        )));
+    }
     // Per-request settings must stay within what ureq lets share the agent's pool: timeouts
     // do; a per-request user_agent config does not, so it travels as a plain header.
     let connect_timeout = options

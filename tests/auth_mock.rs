@@ -90,7 +90,7 @@ fn start_connect_proxy() -> (String, Arc<AtomicUsize>) {
             let count = Arc::clone(&count);
             std::thread::spawn(move || {
                 let mut client = client;
-                let head = read_head(&mut client);
+                let head = support::read_head(&mut client);
                 let target = head
                     .strip_prefix("CONNECT ")
                     .and_then(|r| r.split_whitespace().next())
@@ -156,15 +156,6 @@ fn start_socks5_proxy() -> (String, Arc<AtomicUsize>) {
         }
     });
     (url, tunnels)
-}
-
-fn read_head(stream: &mut TcpStream) -> String {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-        head.push(byte[0]);
-    }
-    String::from_utf8_lossy(&head).to_string()
 }
 
 fn pipe(a: TcpStream, b: TcpStream) {

@@ -127,6 +127,7 @@ fn capture_raw_request(client: &Client, flags: CallFlags) -> String {
 fn requests_carry_one_user_agent_and_encoded_signed_bytes() {
     let client = Client::new("key", "secret").unwrap();
     client.set_session_key(Some("SESSIONKEY")).unwrap();
+    client.set_allow_insecure_http(true).unwrap(); // the capturing server is plain http
     client.set_user_agent("my-player/2.1").unwrap();
     let raw = capture_raw_request(&client, CallFlags::WRITE);
     let lower = raw.to_ascii_lowercase();

@@ -69,7 +69,8 @@ options (each also read from the environment variable shown):
   --auth-url URL           another authorisation page
   --ca-file PEM            LFM_CA_FILE: also trust this CA
   --system-roots           trust the operating system's roots instead of the bundled ones
-  --insecure-http          allow a password over plain http (self-hosted servers on a LAN)
+  --insecure-http          allow credentials (password, session key, token) over plain
+                           http (self-hosted servers on a LAN)
   --proxy URL              LFM_PROXY: http://host:port or socks5://host:port
   --timeout-ms N           per-request timeout (default 30000)
   --rate-limit N           requests per second (default 5, 0 = off)

@@ -48,7 +48,7 @@ pub unsafe extern "C" fn lfm_get_token(
 /// browser to CALLBACK?token=...), every value percent-encoded.
 ///
 /// `token`: NULL for the web flow. `callback_url`: NULL for none; else an absolute http(s)
-/// URL. `out_url` (required) receives the URL; free it with lfm_string_free(). No I/O.
+/// URL without `user:password@` or `#fragment`. `out_url` (required) receives the URL; free it with lfm_string_free(). No I/O.
 #[no_mangle]
 pub unsafe extern "C" fn lfm_auth_url(
     client: *const lfm_client,
@@ -91,6 +91,9 @@ pub unsafe extern "C" fn lfm_auth_url(
 /// }
 /// ```
 ///
+/// Over an http:// base URL it fails with LFM_ERR_INSECURE, before anything is sent, unless
+/// lfm_client_set_allow_insecure_http(client, true) was called.
+///
 /// `out_session_key` and `out_name` are optional; free them with lfm_string_free(). A
 /// server that sends no name gives "". Thread-safe; blocks for at most the timeout.
 #[no_mangle]
@@ -120,8 +123,9 @@ pub unsafe extern "C" fn lfm_get_session(
     })
 }
 
-/// Set the authorisation page used by lfm_auth_url() (an absolute http(s) URL), for servers
-/// other than the built-in services. Thread-safe; no I/O.
+/// Set the authorisation page used by lfm_auth_url() (an absolute http(s) URL without
+/// `user:password@` or `#fragment`), for servers other than the built-in services.
+/// Thread-safe; no I/O.
 #[no_mangle]
 pub unsafe extern "C" fn lfm_client_set_auth_url(
     client: *mut lfm_client,

@@ -93,7 +93,10 @@ pub(crate) unsafe fn client_arg<'a>(client: *const lfm_client) -> crate::Result<
 }
 
 /// Set the API root URL, used exactly as given: keep the trailing slash (some servers answer
-/// 404 without it). Must be an absolute http:// or https:// URL. Thread-safe; no I/O.
+/// 404 without it). Must be an absolute http:// or https:// URL; a URL with `user:password@`
+/// (which would travel and show with it) or a `#fragment` (which would swallow every parameter
+/// appended after it) is LFM_ERR_INVALID_ARGUMENT, and the message never quotes the URL.
+/// Thread-safe; no I/O.
 #[no_mangle]
 pub unsafe extern "C" fn lfm_client_set_base_url(
     client: *mut lfm_client,
@@ -174,7 +177,14 @@ pub unsafe extern "C" fn lfm_client_set_ca_file(
 }
 
 /// Allow (true) or refuse (false, the default) sending credentials over plain http, for
-/// self-hosted servers on a LAN. Thread-safe; no I/O.
+/// self-hosted servers on a LAN. Refused, a request fails with LFM_ERR_INSECURE before any
+/// connection is made. A request carries a credential when it has a `password`,
+/// `authToken` or `token` parameter, the session key (LFM_CALL_SESSION: write calls,
+/// lfm_scrobble(), lfm_update_now_playing(), lfm_queue_flush()), or is auth.getMobileSession
+/// or auth.getSession (whose reply is a session key), by any route, lfm_call() included.
+/// Not credentials: `api_key` (public) and `api_sig` (derived from the secret, which never
+/// travels). Unsigned or merely signed calls (auth.getToken) go over http either way.
+/// Thread-safe; no I/O.
 #[no_mangle]
 pub unsafe extern "C" fn lfm_client_set_allow_insecure_http(
     client: *mut lfm_client,
@@ -241,7 +251,11 @@ pub unsafe extern "C" fn lfm_get_mobile_session(
 /// - `out_json` (required) receives the body on success; free it with lfm_string_free().
 /// - Errors: a JSON body with `error` is LFM_ERR_API (code, message, HTTP status); a non-JSON
 ///   error page is LFM_ERR_HTTP; a 2xx body that is not JSON is LFM_ERR_PARSE; plus
-///   LFM_ERR_NETWORK, LFM_ERR_TIMEOUT and LFM_ERR_NO_SESSION.
+///   LFM_ERR_NETWORK, LFM_ERR_TIMEOUT and LFM_ERR_NO_SESSION. A call carrying a credential
+///   over plain http is LFM_ERR_INSECURE unless allowed (see
+///   lfm_client_set_allow_insecure_http()). A GET whose URL would be
+///   longer than 65534 bytes is LFM_ERR_INVALID_ARGUMENT, with its length in the message,
+///   before any I/O: send such a call with LFM_CALL_POST.
 ///
 /// Thread-safe. Blocks for at most the client's timeout.
 #[no_mangle]

@@ -47,7 +47,8 @@ pub const LFM_ERR_HTTP: lfm_status = 4;
 pub const LFM_ERR_PARSE: lfm_status = 5;
 /// Last.fm answered with an error code: see lfm_error_api_code().
 pub const LFM_ERR_API: lfm_status = 6;
-/// Credentials refused over plain http (see lfm_client_set_allow_insecure_http()).
+/// A request carrying a credential refused over plain http, before anything was sent (see
+/// lfm_client_set_allow_insecure_http()).
 pub const LFM_ERR_INSECURE: lfm_status = 7;
 /// A call needs a session key and the client has none.
 pub const LFM_ERR_NO_SESSION: lfm_status = 8;

@@ -124,8 +124,9 @@ pub unsafe extern "C" fn lfm_queue_len(
 ///   502-504, HTML error pages, API errors 11, 16, 29): everything unsent is kept and the
 ///   flush stops with a retryable error; lfm_error_retry_after_ms() suggests when to try
 ///   again (growing with failures);
-/// - API error 9 (session revoked) and other errors that need the user: everything is kept
-///   and the flush stops;
+/// - API error 9 (session revoked) and other errors that need the user (LFM_ERR_INSECURE: a
+///   plain-http base URL without lfm_client_set_allow_insecure_http(), refused before
+///   anything is sent): everything is kept and the flush stops;
 /// - API error 6 or 13 on a batch: the batch is split until the offending plays stand alone;
 ///   they are rejected only if the server accepted some other play in this flush;
 /// - API error 8 or a bare HTTP 500 (a server failure: passing on Last.fm, but permanent for

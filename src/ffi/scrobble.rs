@@ -57,7 +57,8 @@ pub(crate) unsafe fn track_arg(t: &lfm_track) -> crate::Result<Track> {
 }
 
 /// Tell the server what is playing now: track.updateNowPlaying, a signed POST with the
-/// session key (LFM_ERR_NO_SESSION without one). `timestamp` is not sent. A failed
+/// session key (LFM_ERR_NO_SESSION without one; LFM_ERR_INSECURE over plain http unless
+/// allowed, see lfm_client_set_allow_insecure_http()). `timestamp` is not sent. A failed
 /// now-playing is not worth retrying later. Thread-safe; blocks for at most the timeout.
 #[no_mangle]
 pub unsafe extern "C" fn lfm_update_now_playing(
@@ -89,7 +90,9 @@ pub struct lfm_scrobble_result {
 /// Some servers (Maloja) answer without per-track verdicts: such a reply counts every track
 /// as accepted when it reports none ignored (and one track as ignored, code 1, when a
 /// single-track reply reports it ignored). If a request fails after earlier ones succeeded,
-/// the error message says how many tracks were delivered. For delivery that survives failures and restarts, use lfm_queue_push()
+/// the error message says how many tracks were delivered. Over plain http it is
+/// LFM_ERR_INSECURE, before anything is sent, unless allowed (it carries the session key).
+/// For delivery that survives failures and restarts, use lfm_queue_push()
 /// and lfm_queue_flush() instead. Thread-safe; blocks for up to the timeout per request.
 #[no_mangle]
 pub unsafe extern "C" fn lfm_scrobble(

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "lfm.h"
@@ -281,7 +282,82 @@ static void test_logging_keeps_secrets(void) {
     pthread_mutex_destroy(&log.lock);
 }
 
+/* A counter of the mock's, read with mock.stats (control methods carry no credential, so
+ * they go over plain http too); -1 if it cannot be read. */
+static long mock_counter(lfm_client *client, const char *name) {
+    char *json = NULL, needle[64];
+    long n = -1;
+    snprintf(needle, sizeof needle, "\"%s\":", name);
+    if (lfm_call(client, "mock.stats", NULL, 0, 0, &json, NULL) == LFM_OK) {
+        const char *at = strstr(json, needle);
+        if (at) n = strtol(at + strlen(needle), NULL, 10);
+    }
+    lfm_string_free(json);
+    return n;
+}
+
+/* `call` fails with LFM_ERR_INSECURE into `err`, whose message does not contain `secret`. */
+#define EXPECT_INSECURE(call, secret)                                          \
+    do {                                                                       \
+        CHECK_STATUS(call, LFM_ERR_INSECURE);                                  \
+        CHECK(err && strstr(lfm_error_message(err), (secret)) == NULL);        \
+        expect_error(err, LFM_ERR_INSECURE, 0);                                \
+        err = NULL;                                                            \
+    } while (0)
+
+/* Every request that carries a credential is refused over plain http before anything is
+ * sent (the mock parses no request), by every route; opting in sends it. */
+static void test_credentials_need_https(void) {
+    lfm_client *client = new_client();
+    lfm_error *err = NULL;
+    char *json = NULL, *key = NULL, *token = NULL;
+    const char *username = check_env("LFM_USERNAME"), *password = check_env("LFM_PASSWORD");
+    CHECK_STATUS(lfm_get_mobile_session(client, username, password, &key, NULL, &err), LFM_OK);
+    if (key == NULL) return;
+    CHECK_STATUS(lfm_client_set_base_url(client, check_env("LFM_HTTP_BASE_URL"), NULL), LFM_OK);
+
+    long before = mock_counter(client, "requests");
+    CHECK(before > 0);
+    lfm_param love[] = {{"artist", "Cher"}, {"track", "Believe"}};
+    lfm_param login[] = {{"username", username}, {"password", password}};
+    lfm_param exchange[] = {{"token", "0123456789abcdef0123456789abcdef"}};
+    lfm_track play = {"Cher", "Believe", NULL, NULL, NULL, (int64_t)time(NULL) - 600, 200, 0};
+    lfm_scrobble_result *result = NULL;
+    EXPECT_INSECURE(lfm_call(client, "track.love", love, 2, LFM_CALL_WRITE, &json, &err), key);
+    EXPECT_INSECURE(lfm_call(client, "user.getInfo", NULL, 0, LFM_CALL_SIGNED | LFM_CALL_SESSION, &json, &err), key);
+    EXPECT_INSECURE(lfm_call(client, "auth.getMobileSession", login, 2, LFM_CALL_SIGNED | LFM_CALL_POST, &json, &err), password);
+    EXPECT_INSECURE(lfm_get_mobile_session(client, username, password, NULL, NULL, &err), password);
+    EXPECT_INSECURE(lfm_call(client, "auth.getSession", exchange, 1, LFM_CALL_SIGNED, &json, &err), key);
+    EXPECT_INSECURE(lfm_get_session(client, exchange[0].value, NULL, NULL, &err), key);
+    EXPECT_INSECURE(lfm_update_now_playing(client, &play, &err), key);
+    EXPECT_INSECURE(lfm_scrobble(client, &play, 1, &result, &err), key);
+    CHECK(json == NULL && result == NULL);
+    /* Only the second mock.stats reached the server. */
+    CHECK(mock_counter(client, "requests") == before + 1);
+
+    CHECK_STATUS(lfm_client_set_allow_insecure_http(client, true, NULL), LFM_OK);
+    CHECK_STATUS(lfm_call(client, "track.love", love, 2, LFM_CALL_WRITE, &json, &err), LFM_OK);
+    lfm_string_free(json);
+    CHECK_STATUS(lfm_call(client, "mock.lastRequest", NULL, 0, 0, &json, NULL), LFM_OK);
+    CHECK(json && strstr(json, "\"scheme\":\"http\"") && strstr(json, "track.love"));
+    lfm_string_free(json);
+
+    /* A reply cut short inside the token: the message's preview of the body hides it. */
+    CHECK_STATUS(lfm_client_set_base_url(client, check_env("LFM_BASE_URL"), NULL), LFM_OK);
+    lfm_param fault[] = {{"kind", "truncated_json"}};
+    CHECK_STATUS(lfm_call(client, "mock.fault", fault, 1, 0, &json, NULL), LFM_OK);
+    lfm_string_free(json);
+    CHECK_STATUS(lfm_get_token(client, &token, &err), LFM_ERR_PARSE);
+    CHECK(token == NULL);
+    CHECK(err && strstr(lfm_error_message(err), "{\\\"token\\\":\\\"<redacted>") != NULL);
+    if (err) printf("truncated token reply: %s\n", lfm_error_message(err));
+    expect_error(err, LFM_ERR_PARSE, 0);
+    lfm_string_free(key);
+    lfm_client_free(client);
+}
+
 int main(void) {
+    test_credentials_need_https();
     test_token_flow();
     test_auth_urls_and_services();
     test_transport_settings();

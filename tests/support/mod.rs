@@ -66,6 +66,17 @@ pub fn unused_port() -> u16 {
         .port()
 }
 
+/// Read an HTTP request head (up to and including the blank line) byte by byte, so that
+/// nothing after it is consumed; lossy UTF-8.
+pub fn read_head(stream: &mut impl std::io::Read) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+        head.push(byte[0]);
+    }
+    String::from_utf8_lossy(&head).to_string()
+}
+
 /// A new empty directory under the system temp dir, unique to this process and `name`.
 pub fn fresh_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("lfm-test-{}-{name}", std::process::id()));
