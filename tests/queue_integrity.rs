@@ -469,3 +469,42 @@ fn a_file_cut_inside_its_header_opens_empty_with_a_copy_kept() {
     assert!(queue.damage().is_empty());
     assert_eq!(queue.len(), 1);
 }
+
+/// A child process that the host forks holds a copy of the open queue file until it calls
+/// exec. The queue closed and reopened in that moment must open, not count as "already open"
+/// (seen as a spurious failure of this very suite, whose tests spawn `mount` and `mkfifo`).
+/// The child says when it has been forked, so the test does not depend on timing.
+#[test]
+fn reopening_while_a_forked_child_still_holds_the_file_succeeds() {
+    use std::io::Read;
+    use std::os::fd::AsRawFd;
+
+    let dir = support::fresh_dir("fork-holds-lock");
+    let path = dir.join("q.lfmq");
+    let queue = Queue::open(&path).unwrap();
+    assert!(queue.push(&play(1)).unwrap());
+    let (mut forked, forked_writer) = std::io::pipe().unwrap();
+    let spawner = std::thread::spawn(move || {
+        let fd = forked_writer.as_raw_fd();
+        let mut child = Command::new("true");
+        // SAFETY: between fork and exec the closure only calls write(2) and nanosleep(2),
+        // both async-signal-safe, on a descriptor this thread keeps open until the child ran.
+        unsafe {
+            child.pre_exec(move || {
+                libc::write(fd, b"f".as_ptr().cast(), 1);
+                std::thread::sleep(Duration::from_millis(50));
+                Ok(())
+            });
+        }
+        let status = child.status();
+        drop(forked_writer);
+        status
+    });
+    let mut byte = [0u8; 1];
+    forked.read_exact(&mut byte).unwrap();
+    // The child now holds the queue's file (and its lock) until its exec closes it.
+    drop(queue);
+    let queue = Queue::open(&path).expect("a lock held only by a child about to exec");
+    assert_eq!(queue.len(), 1);
+    assert!(spawner.join().unwrap().unwrap().success());
+}

@@ -36,7 +36,9 @@ unsafe fn queue_arg<'a>(queue: *const lfm_queue) -> crate::Result<&'a Queue> {
 /// when it compacts the file and, after damage, keeps `path.damaged-*`).
 ///
 /// The file is locked itself (flock) while open: a second open of the same file, through
-/// any path, from this or another process, fails with LFM_ERR_IO. Files are created with
+/// any path, from this or another process, fails with LFM_ERR_IO after waiting up to 0.5 s
+/// for the lock (a child process forked by the host holds a copy of the open file until its
+/// exec: a queue reopened in that moment still opens). Files are created with
 /// mode 0600 (compaction keeps the journal's mode), never through a symlink planted at
 /// `path.tmp`; anything but a regular file (a FIFO, a directory) is LFM_ERR_IO, never a
 /// hang. A damaged file opens with every intact play; see lfm_queue_damage_report(). A file

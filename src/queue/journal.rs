@@ -396,12 +396,25 @@ fn already_open(path: &Path) -> Error {
     )
 }
 
-/// Lock `file` for as long as it stays open; fail at once when someone else holds it.
+/// How long a held lock is waited for before the queue counts as open elsewhere. The lock
+/// belongs to the open file, and a child process the host forks while a queue is open holds a
+/// copy of that file until it calls `exec` (which closes it): a queue closed and reopened in
+/// that moment would otherwise be refused although nobody has it open.
+const LOCK_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Lock `file` for as long as it stays open; fail when someone else still holds it after
+/// [`LOCK_GRACE`].
 fn try_lock(file: &File, path: &Path) -> Result<()> {
-    match file.try_lock() {
-        Ok(()) => Ok(()),
-        Err(TryLockError::WouldBlock) => Err(already_open(path)),
-        Err(TryLockError::Error(e)) => Err(io_error("cannot lock queue", path, e)),
+    let deadline = std::time::Instant::now() + LOCK_GRACE;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(TryLockError::WouldBlock) => return Err(already_open(path)),
+            Err(TryLockError::Error(e)) => return Err(io_error("cannot lock queue", path, e)),
+        }
     }
 }
 
