@@ -206,7 +206,7 @@ for profile in $PROFILES; do
     sk=$(mobile_session)
     [ -n "$sk" ] || { echo "cannot get a session key from the mock" >&2; exit 2; }
     crash_env=(LFM_QUEUE_PATH="$W/$tool-crash.lfmq" LFM_SESSION_KEY="${sk:-none}"
-               LFM_CRASH_BASE_TIME=$(( $(date +%s) - 6 * 3600 )))
+               LFM_CRASH_NEWEST_TIME=$(( $(date +%s) - 60 )))
     run queue_crash-push "$tool" term "${crash_env[@]}" -- "$B/queue_crash" 0
     run queue_crash-drain "$tool" 0 "${crash_env[@]}" -- "$B/queue_crash" drain
     stop_mock
