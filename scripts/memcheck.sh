@@ -64,6 +64,9 @@ stop_mock() {
 
 # The mock's account (as in tests/support/mod.rs).
 export LFM_API_KEY=0123456789abcdef0123456789abcdef LFM_API_SECRET=mock-shared-secret
+# The examples wait at most LFM_TIMEOUT_MS per request (3 or 10 s by default); under
+# valgrind a new TLS connection to the debug build takes seconds.
+export LFM_TIMEOUT_MS=30000
 export LFM_USERNAME=RJ LFM_EMAIL=rj@example.org LFM_PASSWORD='s3cret +&=% pässwörd ✓'
 
 # A session key from auth.getMobileSession (signed POST over HTTPS, trusting the mock's CA).
