@@ -32,7 +32,8 @@ lint:
 test-maloja:
 	bash scripts/test-maloja.sh
 
-## Every C program under valgrind and under ASan + LSan + UBSan, against the mock.
+## Every C program under valgrind and under ASan + LSan + UBSan, against the mock, with liblfm
+## built debug and release (about 3 minutes once built; MEMCHECK_PROFILES=release for one).
 memcheck:
 	bash scripts/memcheck.sh
 

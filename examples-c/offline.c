@@ -6,7 +6,8 @@
  *   offline flush  QUEUE_FILE   log in and send whatever is queued, then list what is left
  *
  * Environment as for session.c: LFM_API_KEY, LFM_API_SECRET, LFM_USERNAME, LFM_PASSWORD,
- * LFM_BASE_URL (optional), LFM_CA_FILE (optional). */
+ * LFM_BASE_URL (optional), LFM_CA_FILE (optional), LFM_TIMEOUT_MS (optional; default 3000:
+ * a player offline should not wait long). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,8 @@ static lfm_client *make_client(void) {
     }
     if (env("LFM_BASE_URL")) lfm_client_set_base_url(client, env("LFM_BASE_URL"), NULL);
     if (env("LFM_CA_FILE")) lfm_client_set_ca_file(client, env("LFM_CA_FILE"), NULL);
-    lfm_client_set_timeout_ms(client, 3000, NULL);
+    const char *timeout = env("LFM_TIMEOUT_MS");
+    lfm_client_set_timeout_ms(client, timeout ? (uint32_t)strtoul(timeout, NULL, 10) : 3000, NULL);
     if (env("LFM_SESSION_KEY")) lfm_client_set_session_key(client, env("LFM_SESSION_KEY"), NULL);
     return client;
 }

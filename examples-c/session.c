@@ -8,7 +8,8 @@
  * the bundled mock server (`make demo` sets these for you):
  *   LFM_API_KEY, LFM_API_SECRET, LFM_USERNAME, LFM_PASSWORD
  *   LFM_BASE_URL (optional; default https://ws.audioscrobbler.com/2.0/)
- *   LFM_CA_FILE  (optional; extra trusted CA in PEM, e.g. the mock's) */
+ *   LFM_CA_FILE  (optional; extra trusted CA in PEM, e.g. the mock's)
+ *   LFM_TIMEOUT_MS (optional; default 10000: the most one request may take) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,8 @@ int main(void) {
         status = lfm_client_set_ca_file(client, env("LFM_CA_FILE", 0), &err);
         if (status != LFM_OK) report("lfm_client_set_ca_file", status, err);
     }
-    lfm_client_set_timeout_ms(client, 10000, NULL);
+    const char *timeout = env("LFM_TIMEOUT_MS", 0);
+    lfm_client_set_timeout_ms(client, timeout ? (uint32_t)strtoul(timeout, NULL, 10) : 10000, NULL);
 
     /* 1. A wrong password: the error a login screen must show. */
     printf("1. log in with a wrong password\n");

@@ -8,16 +8,20 @@
 # Zero reports are required. Programs: examples-c/{sign,session,offline} (offline also with
 # the server down: the network error path), tests/c/{test_api,test_auth,test_scrobble,
 # test_threads,test_faults}, and tests/c/queue_crash (a bounded push run stopped by SIGTERM, checked for
-# memory errors, then a clean `drain` run checked for leaks too).
+# memory errors, then a clean `drain` run checked for leaks too). Each against liblfm built
+# with the debug profile and with the release profile (inlining differs: the suppressions in
+# scripts/memcheck.supp must hold for both).
 #
-#   scripts/memcheck.sh                 both tools
+#   scripts/memcheck.sh                 both tools, both profiles
 #   MEMCHECK_TOOLS=asan scripts/memcheck.sh     (or valgrind)
+#   MEMCHECK_PROFILES=release scripts/memcheck.sh   (or debug)
 # Ends with "N passed, 0 failed"; exits non-zero on any failure. Needs valgrind and clang
 # (Debian: apt-get install valgrind clang libclang-rt-14-dev).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 TOOLS=${MEMCHECK_TOOLS:-"valgrind asan"}
+PROFILES=${MEMCHECK_PROFILES:-"debug release"}
 
 # Install what is missing (Debian's packages), when we may.
 need=()
@@ -36,15 +40,16 @@ for tool in $TOOLS; do
     *) echo "unknown tool $tool" >&2; exit 2 ;;
   esac
 done
-
-echo "== building liblfm and lfm-mock (debug)"
-cargo build -q -p lfm --lib && cargo build -q -p lfm-mock --bin lfm-mock || exit 2
-LIBDIR=$ROOT/target/debug
-MOCK=$ROOT/target/debug/lfm-mock
+for profile in $PROFILES; do
+  case $profile in
+    debug | release) ;;
+    *) echo "unknown profile $profile (debug or release)" >&2; exit 2 ;;
+  esac
+done
 
 WORK=$(mktemp -d /tmp/lfm-memcheck.XXXXXX)
-# lfm_mock_start / lfm_mock_stop (scripts/mock-env.sh) with the debug mock just built.
-export LFM_MOCK_BIN="$MOCK" LFM_MOCK_LIFETIME_SECS=900
+# lfm_mock_start / lfm_mock_stop (scripts/mock-env.sh) with the mock built below (LFM_MOCK_BIN).
+export LFM_MOCK_LIFETIME_SECS=900
 # shellcheck source=scripts/mock-env.sh
 source "$ROOT/scripts/mock-env.sh" --functions-only
 trap 'lfm_mock_stop; rm -rf "$WORK"' EXIT
@@ -59,6 +64,9 @@ stop_mock() {
 
 # The mock's account (as in tests/support/mod.rs).
 export LFM_API_KEY=0123456789abcdef0123456789abcdef LFM_API_SECRET=mock-shared-secret
+# The examples wait at most LFM_TIMEOUT_MS per request (3 or 10 s by default); under
+# valgrind a new TLS connection to the debug build takes seconds.
+export LFM_TIMEOUT_MS=30000
 export LFM_USERNAME=RJ LFM_EMAIL=rj@example.org LFM_PASSWORD='s3cret +&=% pässwörd ✓'
 
 # A session key from auth.getMobileSession (signed POST over HTTPS, trusting the mock's CA).
@@ -87,21 +95,31 @@ for src in examples-c/*.c tests/c/*.c; do
   esac
 done
 CFLAGS=(-std=c99 -Wall -Wextra -Werror -pedantic -g -O1 -I"$ROOT/include" -I"$ROOT/tests/c")
-LINK=(-L"$LIBDIR" -Wl,-rpath,"$LIBDIR" -llfm -lpthread)
 
-echo "== compiling ${#PROGRAMS[@]} C programs"
-for tool in $TOOLS; do
-  mkdir -p "$WORK/$tool"
-  for src in "${PROGRAMS[@]}"; do
-    exe="$WORK/$tool/$(basename "$src" .c)"
-    if [ "$tool" = valgrind ]; then
-      cc "${CFLAGS[@]}" "$src" -o "$exe" "${LINK[@]}" || exit 2
-    else
-      clang "${CFLAGS[@]}" -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-        -fno-omit-frame-pointer "$src" -o "$exe" "${LINK[@]}" || exit 2
-    fi
+# build PROFILE: liblfm and lfm-mock with that cargo profile, then every C program for every
+# tool into $WORK/PROFILE/TOOL/, linked against that liblfm.
+build() {
+  local profile=$1 flag=()
+  [ "$profile" = release ] && flag=(--release)
+  echo "== building liblfm and lfm-mock ($profile)"
+  cargo build -q "${flag[@]}" -p lfm --lib && cargo build -q "${flag[@]}" -p lfm-mock --bin lfm-mock || exit 2
+  local libdir=$ROOT/target/$profile
+  export LFM_MOCK_BIN=$libdir/lfm-mock
+  local link=(-L"$libdir" -Wl,-rpath,"$libdir" -llfm -lpthread)
+  echo "== compiling ${#PROGRAMS[@]} C programs ($profile)"
+  for tool in $TOOLS; do
+    mkdir -p "$WORK/$profile/$tool"
+    for src in "${PROGRAMS[@]}"; do
+      exe="$WORK/$profile/$tool/$(basename "$src" .c)"
+      if [ "$tool" = valgrind ]; then
+        cc "${CFLAGS[@]}" "$src" -o "$exe" "${link[@]}" || exit 2
+      else
+        clang "${CFLAGS[@]}" -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+          -fno-omit-frame-pointer "$src" -o "$exe" "${link[@]}" || exit 2
+      fi
+    done
   done
-done
+}
 
 VALGRIND=(valgrind --suppressions="$ROOT/scripts/memcheck.supp" --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1
           --show-leak-kinds=definite,indirect,possible --track-origins=yes --num-callers=30)
@@ -120,7 +138,7 @@ run() {
   local envs=()
   while [ "$1" != "--" ]; do envs+=("$1"); shift; done
   shift
-  local log="$WORK/$tool-$name.log"
+  local log="$WORK/$profile/$tool-$name.log"
   local cmd=("$@")
   if [ "$tool" = valgrind ]; then cmd=("${VALGRIND[@]}" --log-file="$log.vg" "$@"); fi
   local started=$SECONDS rc
@@ -149,50 +167,58 @@ run() {
   local took=$((SECONDS - started))
   if [ -z "$why" ]; then
     passed=$((passed + 1))
-    results+=("PASS $tool $name (${took}s)")
-    echo "PASS $tool $name (${took}s)"
+    results+=("PASS $profile $tool $name (${took}s)")
+    echo "PASS $profile $tool $name (${took}s)"
   else
     failed=$((failed + 1))
-    results+=("FAIL $tool $name: $why")
-    echo "FAIL $tool $name: $why (log below)"
+    results+=("FAIL $profile $tool $name: $why")
+    echo "FAIL $profile $tool $name: $why (log below)"
     grep -vE "^==[0-9]+== *$" "$log" | tail -60
   fi
 }
 
 BOUNDED_SECS=${MEMCHECK_CRASH_SECS:-4}
-for tool in $TOOLS; do
-  B="$WORK/$tool"
-  start_mock
-  run sign "$tool" 0 -- "$B/sign"
-  run session "$tool" 0 -- "$B/session"
-  # The server is away: plays stay queued (network error path); then it is back: flushed.
-  q="$WORK/$tool-offline.lfmq"
-  run offline-queue-server-down "$tool" 0 LFM_BASE_URL=https://127.0.0.1:9/2.0/ \
-    LFM_SESSION_KEY=a-session-key-saved-earlier -- "$B/offline" queue "$q"
-  run offline-flush "$tool" 0 -- "$B/offline" flush "$q"
-  start_mock
-  run test_api "$tool" 0 -- "$B/test_api"
-  start_mock
-  run test_auth "$tool" 0 -- "$B/test_auth"
-  start_mock
-  mkdir -p "$WORK/$tool-scrobble"
-  run test_scrobble "$tool" 0 LFM_TEST_DIR="$WORK/$tool-scrobble" -- "$B/test_scrobble"
-  start_mock
-  run test_threads "$tool" 0 -- "$B/test_threads"
-  start_mock
-  run test_faults "$tool" 0 -- "$B/test_faults"
-  start_mock
-  # queue_crash needs a session key: log in once (a signed POST over HTTPS, as liblfm does).
-  sk=$(mobile_session)
-  [ -n "$sk" ] || { echo "cannot get a session key from the mock" >&2; exit 2; }
-  crash_env=(LFM_QUEUE_PATH="$WORK/$tool-crash.lfmq" LFM_SESSION_KEY="${sk:-none}"
-             LFM_CRASH_BASE_TIME=$(( $(date +%s) - 6 * 3600 )))
-  run queue_crash-push "$tool" term "${crash_env[@]}" -- "$B/queue_crash" 0
-  run queue_crash-drain "$tool" 0 "${crash_env[@]}" -- "$B/queue_crash" drain
-  stop_mock
+took=()
+for profile in $PROFILES; do
+  profile_started=$SECONDS
+  build "$profile"
+  W="$WORK/$profile"
+  for tool in $TOOLS; do
+    B="$W/$tool"
+    start_mock
+    run sign "$tool" 0 -- "$B/sign"
+    run session "$tool" 0 -- "$B/session"
+    # The server is away: plays stay queued (network error path); then it is back: flushed.
+    q="$W/$tool-offline.lfmq"
+    run offline-queue-server-down "$tool" 0 LFM_BASE_URL=https://127.0.0.1:9/2.0/ \
+      LFM_SESSION_KEY=a-session-key-saved-earlier -- "$B/offline" queue "$q"
+    run offline-flush "$tool" 0 -- "$B/offline" flush "$q"
+    start_mock
+    run test_api "$tool" 0 -- "$B/test_api"
+    start_mock
+    run test_auth "$tool" 0 -- "$B/test_auth"
+    start_mock
+    mkdir -p "$W/$tool-scrobble"
+    run test_scrobble "$tool" 0 LFM_TEST_DIR="$W/$tool-scrobble" -- "$B/test_scrobble"
+    start_mock
+    run test_threads "$tool" 0 -- "$B/test_threads"
+    start_mock
+    run test_faults "$tool" 0 -- "$B/test_faults"
+    start_mock
+    # queue_crash needs a session key: log in once (a signed POST over HTTPS, as liblfm does).
+    sk=$(mobile_session)
+    [ -n "$sk" ] || { echo "cannot get a session key from the mock" >&2; exit 2; }
+    crash_env=(LFM_QUEUE_PATH="$W/$tool-crash.lfmq" LFM_SESSION_KEY="${sk:-none}"
+               LFM_CRASH_NEWEST_TIME=$(( $(date +%s) - 60 )))
+    run queue_crash-push "$tool" term "${crash_env[@]}" -- "$B/queue_crash" 0
+    run queue_crash-drain "$tool" 0 "${crash_env[@]}" -- "$B/queue_crash" drain
+    stop_mock
+  done
+  took+=("$profile: $((SECONDS - profile_started)) s (build included)")
 done
 
 echo "== memcheck summary"
 printf '%s\n' "${results[@]}"
+printf 'time, %s\n' "${took[@]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

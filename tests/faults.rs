@@ -7,6 +7,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use lfm::transport::DEFAULT_TIMEOUT;
 use lfm::{CallFlags, Client, Error, Status};
 use lfm_mock::{Fault, MockConfig, TlsFlavor};
 use support::{compile, MockEnv, C_FLAGS};
@@ -228,7 +229,8 @@ fn connection_refused_is_a_network_error() {
     let started = Instant::now();
     let e = get_info(&client).unwrap_err();
     assert_eq!(seen(&e), expect(Status::Network, 0, 0, true), "{e}");
-    assert!(started.elapsed() < Duration::from_secs(5));
+    // Refused, not left to the timeout (a bound from the protocol, not the machine's speed).
+    assert!(started.elapsed() < DEFAULT_TIMEOUT);
     client.set_base_url(&env.server.https_base()).unwrap();
     get_info(&client).unwrap();
 }
@@ -252,10 +254,9 @@ fn a_server_that_never_answers_times_out_within_bounds() {
             took >= Duration::from_millis(400),
             "{name}: fired early, {took:?}"
         );
-        assert!(
-            took < Duration::from_secs(5),
-            "{name}: fired late, {took:?}"
-        );
+        // The 500 ms timeout fired, not the default one (the delayed reply at 3 s would
+        // have been a success anyway).
+        assert!(took < DEFAULT_TIMEOUT, "{name}: fired late, {took:?}");
         get_info(&client).unwrap();
     }
 }
@@ -283,7 +284,10 @@ fn a_hang_during_a_scrobble_never_blocks_past_the_timeout() {
     };
     let e = client.scrobble(std::slice::from_ref(&track)).unwrap_err();
     assert_eq!(e.status(), Status::Timeout, "{e}");
-    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(
+        started.elapsed() < DEFAULT_TIMEOUT,
+        "the 500 ms timeout did not fire"
+    );
     let ok = client.scrobble(&[track]).unwrap();
     assert_eq!(ok.accepted(), 1);
 }

@@ -1,19 +1,23 @@
 //! Kill a C program that pushes and flushes with SIGKILL at random points, hundreds of
 //! times, then prove that every play whose push returned LFM_OK arrived at the server
-//! exactly once, and that nothing arrived that was never pushed.
+//! exactly once, and that nothing arrived that was never pushed. The kill points follow the
+//! program's progress (its output lines), not the clock, so a slow machine gets the same mix
+//! of kills as a fast one, and a fast one cannot push more plays than the count allows.
 
 mod support;
 
 use std::collections::BTreeSet;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use support::{compile, fresh_dir, MockEnv, C_FLAGS};
+use support::{compile, fresh_dir, now_unix, MockEnv, C_FLAGS, PLAY_WINDOW_SECS};
 
-/// Bounds: at most this many kills, and no new round after this long.
-const MAX_ROUNDS: usize = 300;
-const TIME_BUDGET: Duration = Duration::from_secs(40);
+/// This many kills.
+const ROUNDS: usize = 300;
+/// A round waits for up to this many output lines (a `try` and an `ok` per push, a flush
+/// every 5 pushes) before its kill.
+const MAX_LINES: u64 = 100;
 
 /// A small deterministic generator (the seed is printed, so a failure can be replayed).
 struct Lcg(u64);
@@ -33,32 +37,29 @@ fn sigkill_at_random_points_loses_and_duplicates_nothing() {
     let exe = compile("tests/c/queue_crash.c", "cc", C_FLAGS);
     let dir = fresh_dir("crash");
     let session = env.server.create_session();
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let base_time = (now - 6 * 3600).to_string();
+    let now = now_unix();
     let mut vars = env.vars();
     vars.push((
         "LFM_QUEUE_PATH".into(),
         dir.join("q.lfmq").display().to_string(),
     ));
     vars.push(("LFM_SESSION_KEY".into(), session));
-    vars.push(("LFM_CRASH_BASE_TIME".into(), base_time));
+    // Play N is stamped play_time(now - 60, N) by the C program.
+    vars.push(("LFM_CRASH_NEWEST_TIME".into(), (now - 60).to_string()));
 
     let seed = std::env::var("LFM_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(now);
+        .unwrap_or(now as u64);
     println!("seed {seed} (replay with LFM_CRASH_SEED={seed})");
     let mut rng = Lcg(seed);
     let mut tried = BTreeSet::new();
     let mut acked = BTreeSet::new();
-    let mut next_index = 0u64;
+    // Start 3,000 plays before the stamps wrap (play_time), as a machine fast enough to push
+    // that many would: the run crosses the wrap, and every stamp must still be accepted.
+    let mut next_index = PLAY_WINDOW_SECS - 3_000;
     let started = Instant::now();
-    let mut rounds = 0;
-    while rounds < MAX_ROUNDS && started.elapsed() < TIME_BUDGET {
-        rounds += 1;
+    for _ in 0..ROUNDS {
         let mut child = Command::new(&exe)
             .arg(next_index.to_string())
             .envs(vars.iter().cloned())
@@ -66,16 +67,25 @@ fn sigkill_at_random_points_loses_and_duplicates_nothing() {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn queue_crash");
-        std::thread::sleep(Duration::from_millis(5 + rng.next(60)));
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut out = String::new();
+        if rng.next(4) == 0 {
+            // A kill early on, often while the queue is opened (recovering the journal the
+            // last kill left).
+            std::thread::sleep(Duration::from_millis(rng.next(30)));
+        } else {
+            // A kill after some pushes, up to 2 ms past a line: inside a push or a flush.
+            let lines = 1 + rng.next(MAX_LINES);
+            for _ in 0..lines {
+                if stdout.read_line(&mut out).unwrap() == 0 {
+                    break;
+                }
+            }
+            std::thread::sleep(Duration::from_micros(rng.next(2000)));
+        }
         child.kill().expect("SIGKILL"); // Child::kill sends SIGKILL on Unix
         child.wait().unwrap();
-        let mut out = String::new();
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut out)
-            .unwrap();
+        stdout.read_to_string(&mut out).unwrap();
         for line in out.lines() {
             match line.split_once(' ') {
                 Some(("try", n)) => {
@@ -114,14 +124,13 @@ fn sigkill_at_random_points_loses_and_duplicates_nothing() {
         .collect();
     let stored_set: BTreeSet<u64> = stored.iter().copied().collect();
     println!(
-        "{rounds} kills in {:.1} s: {} pushes attempted, {} acknowledged, {} stored, {} scrobble requests",
+        "{ROUNDS} kills in {:.1} s: {} pushes attempted, {} acknowledged, {} stored, {} scrobble requests",
         started.elapsed().as_secs_f64(),
         tried.len(),
         acked.len(),
         stored_set.len(),
         env.server.stats().by_method.get("track.scrobble").copied().unwrap_or(0)
     );
-    assert!(rounds >= 100, "only {rounds} rounds ran");
     assert!(
         acked.len() >= 100,
         "only {} plays were acknowledged",

@@ -1,7 +1,8 @@
 //! Concurrency soak: 16 threads share one client and one queue for a bounded time
 //! (LFM_SOAK_SECS, default 10; 30 for the full run), mixing unsigned and signed calls,
 //! setters (timeout, user agent, rate limit off, max batch), now-playing, direct scrobbles,
-//! and queue pushes and flushes. Proves: no deadlock (a hard deadline), every acknowledged
+//! and queue pushes and flushes. Proves: no deadlock (a watchdog: a minute in which no thread
+//! finishes and the mock sees no request, longer than any request's timeout), every acknowledged
 //! push arrives at the mock exactly once, nothing arrives that was not sent, and the mock's
 //! counters equal what the threads counted.
 
@@ -9,11 +10,12 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use lfm::{CallFlags, Client, Queue, Track};
-use support::{fresh_dir, MockEnv};
+use support::{fresh_dir, now_unix, play_time, MockEnv, PLAY_WINDOW_SECS};
 
 const THREADS: usize = 16;
 
@@ -28,11 +30,33 @@ struct Counts {
     flushed_sent: AtomicU64,
 }
 
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+/// The soak stamps its plays with `play_time`: however many plays a machine makes in the
+/// soak's time, each is in the past and inside the 14 days the mock accepts, and the first
+/// `PLAY_WINDOW_SECS` of them are unique. (Stamping `now - 6 h + n` failed on a machine that
+/// made more than 22,500 plays in 10 s: the mock ignored the later ones as too new.)
+#[test]
+fn play_times_stay_accepted_however_many_plays() {
+    let newest = now_unix() - 60;
+    let accepted = |ts: i64| ts <= now_unix() && ts > now_unix() - 14 * 86_400;
+    for n in [
+        0,
+        1,
+        22_500,
+        1_000_000,
+        PLAY_WINDOW_SECS - 1,
+        PLAY_WINDOW_SECS,
+        u64::MAX,
+    ] {
+        let ts = play_time(newest, n);
+        assert!(accepted(ts), "play {n} stamped {ts}, now {}", now_unix());
+    }
+    let mut seen = std::collections::HashSet::new();
+    for n in 0..PLAY_WINDOW_SECS {
+        assert!(
+            seen.insert(play_time(newest, n)),
+            "play {n} repeats a stamp"
+        );
+    }
 }
 
 #[test]
@@ -55,8 +79,8 @@ fn sixteen_threads_share_one_client_and_one_queue() {
     let counts = Arc::new(Counts::default());
     let acked: Arc<Mutex<BTreeSet<String>>> = Arc::default();
     let errors: Arc<Mutex<Vec<String>>> = Arc::default();
-    // Every play's timestamp is unique and within the last hours.
-    let base_time = now() - 6 * 3600;
+    // Every play's timestamp is in the past and within 13 days (see play_time).
+    let newest = now_unix() - 60;
     let stamp = Arc::new(AtomicU64::new(0));
 
     let started = Instant::now();
@@ -78,7 +102,7 @@ fn sixteen_threads_share_one_client_and_one_queue() {
             let play = |artist: &str, title: String| Track {
                 artist: artist.into(),
                 track: title,
-                timestamp: base_time + stamp.fetch_add(1, Ordering::Relaxed) as i64,
+                timestamp: play_time(newest, stamp.fetch_add(1, Ordering::Relaxed)),
                 duration_secs: 200,
                 ..Default::default()
             };
@@ -157,20 +181,40 @@ fn sixteen_threads_share_one_client_and_one_queue() {
         });
     }
     drop(done_tx);
-    // The hard deadline: a deadlocked thread never reports.
-    let deadline = stop_at + Duration::from_secs(60);
+    // The watchdog: a deadlocked thread never reports. A live one may still be in a long
+    // flush when the soak ends (many plays at a batch size of 1; longer on a slow machine),
+    // but then the mock keeps seeing requests, each bounded by the client's timeout (at most
+    // 24 s here). So only a minute without any progress is a deadlock.
+    const STALL: Duration = Duration::from_secs(60);
     let mut finished = BTreeSet::new();
+    let mut requests = env.server.stats().requests;
+    let mut progress_at = Instant::now();
     while finished.len() < THREADS {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match done_rx.recv_timeout(left) {
-            Ok(t) => drop(finished.insert(t)),
-            Err(_) => panic!(
-                "deadlock: threads {:?} still running {:?} after the soak ended",
-                (0..THREADS)
-                    .filter(|t| !finished.contains(t))
-                    .collect::<Vec<_>>(),
-                Instant::now() - stop_at
-            ),
+        let running = |finished: &BTreeSet<usize>| {
+            (0..THREADS)
+                .filter(|t| !finished.contains(t))
+                .collect::<Vec<_>>()
+        };
+        match done_rx.recv_timeout(Duration::from_secs(1)) {
+            Ok(t) => {
+                finished.insert(t);
+                progress_at = Instant::now();
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                let now_requests = env.server.stats().requests;
+                if now_requests != requests {
+                    requests = now_requests;
+                    progress_at = Instant::now();
+                } else if Instant::now() > stop_at && progress_at.elapsed() >= STALL {
+                    panic!(
+                        "deadlock: threads {:?} still running and no request for {STALL:?}",
+                        running(&finished)
+                    );
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                panic!("threads {:?} ended without reporting", running(&finished))
+            }
         }
     }
     let errors = errors.lock().unwrap().clone();

@@ -241,7 +241,13 @@ fn auth_token_polls_until_approved_and_verbose_logs_redact() {
         line.starts_with("https://www.last.fm/api/auth/?api_key="),
         "{line}"
     );
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // Approve once the tool asks a second time: its first request has then been answered
+    // "not approved yet". (A fixed 1.5 s wait would miss that first answer on a machine that
+    // takes longer to send the first request.)
+    let asked = |s: &MockServer| s.stats().by_method.get("auth.getSession").copied() >= Some(2);
+    while !asked(&s) && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     assert!(s.approve_token(&token));
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();

@@ -356,7 +356,8 @@ fn faults_drop_errors_and_hang() {
     let mut buf = Vec::new();
     let _ = s.read_to_end(&mut buf);
     assert!(buf.is_empty());
-    assert!(started.elapsed() < Duration::from_secs(5));
+    // Released by the stop, not by the hang's own 120 s limit.
+    assert!(started.elapsed() < Duration::from_secs(60));
 }
 
 #[test]

@@ -7,12 +7,17 @@
  * Usage: queue_crash FIRST_INDEX            push plays FIRST_INDEX, FIRST_INDEX+1, ...
  *        queue_crash drain                  flush until the queue is empty, then exit
  * Environment: LFM_QUEUE_PATH, LFM_BASE_URL, LFM_CA_FILE, LFM_API_KEY, LFM_API_SECRET,
- * LFM_SESSION_KEY, LFM_CRASH_BASE_TIME (the timestamp of play 0). */
+ * LFM_SESSION_KEY, LFM_CRASH_NEWEST_TIME (the timestamp of play 0: play N is stamped N seconds
+ * earlier, wrapping after PLAY_WINDOW_SECS, so however many plays a fast machine pushes before
+ * the kill, each stays in the past and inside the 14 days Last.fm accepts). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lfm.h"
+
+/* 13 days, as PLAY_WINDOW_SECS and play_time in tests/support/mod.rs. */
+#define PLAY_WINDOW_SECS (13L * 86400L)
 
 static const char *check_env(const char *name) {
     const char *value = getenv(name);
@@ -41,7 +46,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "setup failed: %s\n", lfm_error_message(err));
         return 2;
     }
-    long long base_time = strtoll(check_env("LFM_CRASH_BASE_TIME"), NULL, 10);
+    long long newest_time = strtoll(check_env("LFM_CRASH_NEWEST_TIME"), NULL, 10);
 
     if (strcmp(argv[1], "drain") == 0) {
         size_t len = 1;
@@ -68,7 +73,7 @@ int main(int argc, char **argv) {
         memset(&play, 0, sizeof play);
         play.artist = artist;
         play.track = title;
-        play.timestamp = (int64_t)(base_time + i);
+        play.timestamp = (int64_t)(newest_time - i % PLAY_WINDOW_SECS);
         play.duration_secs = 180;
         printf("try %ld\n", i);
         if (lfm_queue_push(queue, &play, &err) == LFM_OK) {

@@ -85,6 +85,27 @@ pub fn fresh_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Now, in Unix seconds.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_secs() as i64
+}
+
+/// How far back [`play_time`] spreads plays: 13 days, a day inside the 14 that Last.fm (and
+/// the mock) accept, so a run may last up to a day. tests/c/queue_crash.c uses the same.
+pub const PLAY_WINDOW_SECS: u64 = 13 * 86_400;
+
+/// The timestamp of the `n`th play of a loop that runs for a time rather than a count (the
+/// soak, the crash test): `n` seconds before `newest`, wrapping after [`PLAY_WINDOW_SECS`].
+/// Never after `newest` and never older than the window, however many plays a fast machine
+/// makes; unique for the first `PLAY_WINDOW_SECS` plays (after that, tests tell plays
+/// apart by their titles, which the queue's and the mock's de-duplication key includes).
+pub fn play_time(newest: i64, n: u64) -> i64 {
+    newest - (n % PLAY_WINDOW_SECS) as i64
+}
+
 /// A running mock server and the environment that points a C program at it.
 pub struct MockEnv {
     pub server: MockServer,
