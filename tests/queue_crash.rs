@@ -11,7 +11,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{compile, fresh_dir, now_unix, MockEnv, C_FLAGS, PLAY_WINDOW_SECS};
+use support::{compile, fresh_dir, now, MockEnv, C_FLAGS, PLAY_WINDOW_SECS};
 
 /// This many kills.
 const ROUNDS: usize = 300;
@@ -37,7 +37,7 @@ fn sigkill_at_random_points_loses_and_duplicates_nothing() {
     let exe = compile("tests/c/queue_crash.c", "cc", C_FLAGS);
     let dir = fresh_dir("crash");
     let session = env.server.create_session();
-    let now = now_unix();
+    let now = now();
     let mut vars = env.vars();
     vars.push((
         "LFM_QUEUE_PATH".into(),

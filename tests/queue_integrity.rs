@@ -21,13 +21,13 @@ use std::time::Duration;
 use lfm::queue::journal::{encode_line, parse, Record, HEADER};
 use lfm::queue::Queue;
 use lfm::{Status, Track};
-use support::{now, MockEnv};
+use support::{now, run_start, MockEnv};
 
 fn play(i: usize) -> Track {
     Track {
         artist: "A".into(),
         track: format!("T{i}"),
-        timestamp: now() - 86_400 + i as i64,
+        timestamp: run_start() - 86_400 + i as i64,
         ..Track::default()
     }
 }

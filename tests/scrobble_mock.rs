@@ -9,14 +9,14 @@ use std::time::{Duration, Instant};
 use lfm::queue::{EntryState, Queue};
 use lfm::{Status, Track};
 use lfm_mock::Fault;
-use support::{now, MockEnv};
+use support::{now, run_start, MockEnv};
 
 fn play(i: usize) -> Track {
     Track {
         artist: format!("Artist {i}"),
         track: format!("Track {i} + & = % ü"),
         album: Some(format!("Album {}", i / 10)),
-        timestamp: now() - 3600 + i as i64,
+        timestamp: run_start() - 3600 + i as i64,
         duration_secs: 200,
         ..Track::default()
     }

@@ -10,20 +10,13 @@ use std::sync::{Arc, Mutex};
 
 use lfm::log::{Level, Logger};
 use lfm::{CallFlags, Client, Status, Track};
-use support::MockEnv;
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
+use support::{run_start, MockEnv};
 
 fn play(title: &str) -> Track {
     Track {
         artist: "Cher".into(),
         track: title.into(),
-        timestamp: now() - 600,
+        timestamp: run_start() - 600,
         duration_secs: 200,
         ..Default::default()
     }

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use lfm::{CallFlags, Client, Queue, Track};
-use support::{fresh_dir, now_unix, play_time, MockEnv, PLAY_WINDOW_SECS};
+use support::{fresh_dir, now, play_time, MockEnv, PLAY_WINDOW_SECS};
 
 const THREADS: usize = 16;
 
@@ -36,8 +36,8 @@ struct Counts {
 /// made more than 22,500 plays in 10 s: the mock ignored the later ones as too new.)
 #[test]
 fn play_times_stay_accepted_however_many_plays() {
-    let newest = now_unix() - 60;
-    let accepted = |ts: i64| ts <= now_unix() && ts > now_unix() - 14 * 86_400;
+    let newest = now() - 60;
+    let accepted = |ts: i64| ts <= now() && ts > now() - 14 * 86_400;
     for n in [
         0,
         1,
@@ -48,7 +48,7 @@ fn play_times_stay_accepted_however_many_plays() {
         u64::MAX,
     ] {
         let ts = play_time(newest, n);
-        assert!(accepted(ts), "play {n} stamped {ts}, now {}", now_unix());
+        assert!(accepted(ts), "play {n} stamped {ts}, now {}", now());
     }
     let mut seen = std::collections::HashSet::new();
     for n in 0..PLAY_WINDOW_SECS {
@@ -80,7 +80,7 @@ fn sixteen_threads_share_one_client_and_one_queue() {
     let acked: Arc<Mutex<BTreeSet<String>>> = Arc::default();
     let errors: Arc<Mutex<Vec<String>>> = Arc::default();
     // Every play's timestamp is in the past and within 13 days (see play_time).
-    let newest = now_unix() - 60;
+    let newest = now() - 60;
     let stamp = Arc::new(AtomicU64::new(0));
 
     let started = Instant::now();

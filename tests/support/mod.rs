@@ -58,6 +58,14 @@ pub fn now() -> i64 {
         .as_secs() as i64
 }
 
+/// The time this test process first asked, in UTC Unix seconds, then the same value for the
+/// whole run: plays stamped from it stay equal however long the test takes (a play pushed
+/// twice across a second boundary is still the same play).
+pub fn run_start() -> i64 {
+    static START: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *START.get_or_init(now)
+}
+
 /// A loopback port nobody listens on (bound, then released).
 pub fn unused_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -83,14 +91,6 @@ pub fn fresh_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create a temp dir");
     dir
-}
-
-/// Now, in Unix seconds.
-pub fn now_unix() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("the clock is after 1970")
-        .as_secs() as i64
 }
 
 /// How far back [`play_time`] spreads plays: 13 days, a day inside the 14 that Last.fm (and
