@@ -28,6 +28,10 @@ pub struct Track {
     pub duration_secs: u32,
     /// Position on the album, 0 when unknown.
     pub track_number: u32,
+    /// Whether the user chose this track (`Some(true)`), or a radio, a recommendation or
+    /// shuffle did (`Some(false)`); `None` when unknown, and then not sent. Last.fm's
+    /// `chosenByUser`.
+    pub chosen_by_user: Option<bool>,
 }
 
 impl Track {
@@ -87,6 +91,10 @@ impl Track {
                 Cow::Owned(self.track_number.to_string()),
             ));
         }
+        if let Some(chosen) = self.chosen_by_user {
+            let value = if chosen { "1" } else { "0" };
+            out.push((name(Field::ChosenByUser), Cow::Borrowed(value)));
+        }
     }
 }
 
@@ -104,9 +112,10 @@ enum Field {
     Mbid,
     Duration,
     TrackNumber,
+    ChosenByUser,
 }
 
-const FIELD_NAMES: [&str; 8] = [
+const FIELD_NAMES: [&str; 9] = [
     "artist",
     "track",
     "timestamp",
@@ -115,13 +124,14 @@ const FIELD_NAMES: [&str; 8] = [
     "mbid",
     "duration",
     "trackNumber",
+    "chosenByUser",
 ];
 
 /// Indexes whose array names (`artist[i]`) are kept in a table: one scrobble request's worth.
 const NAMED_INDEXES: usize = 50;
 
 fn param_name(field: Field, index: Option<usize>) -> Cow<'static, str> {
-    static TABLE: OnceLock<Vec<[String; 8]>> = OnceLock::new();
+    static TABLE: OnceLock<Vec<[String; 9]>> = OnceLock::new();
     let base = FIELD_NAMES[field as usize];
     match index {
         None => Cow::Borrowed(base),
@@ -192,5 +202,29 @@ mod tests {
         t.push_params(Some(73), true, &mut out);
         assert_eq!(out[0].0, "artist[73]");
         assert_eq!(out[2], (Cow::Borrowed("timestamp[73]"), Cow::Borrowed("5")));
+    }
+
+    fn param<'a>(out: &'a [Param<'_>], name: &str) -> Option<&'a str> {
+        out.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_ref())
+    }
+
+    #[test]
+    fn chosen_by_user_is_sent_only_when_known() {
+        let mut t = Track {
+            artist: "A".into(),
+            track: "T".into(),
+            ..Track::default()
+        };
+        for (chosen, sent) in [(None, None), (Some(true), Some("1")), (Some(false), Some("0"))] {
+            t.chosen_by_user = chosen;
+            let mut out = Vec::new();
+            t.push_params(None, false, &mut out);
+            assert_eq!(param(&out, "chosenByUser"), sent);
+            out.clear();
+            t.push_params(Some(60), true, &mut out);
+            assert_eq!(param(&out, "chosenByUser[60]"), sent);
+        }
     }
 }

@@ -400,6 +400,7 @@ fn track(args: &Args, with_timestamp: bool) -> Result<Track, Failure> {
         },
         duration_secs: args.number("duration")?.unwrap_or(0),
         track_number: args.number("track-number")?.unwrap_or(0),
+        chosen_by_user: None,
     })
 }
 
