@@ -219,9 +219,7 @@ mod tests {
     }
 
     fn param<'a>(out: &'a [Param<'_>], name: &str) -> Option<&'a str> {
-        out.iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_ref())
+        out.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_ref())
     }
 
     #[test]
@@ -253,7 +251,11 @@ mod tests {
             track: "T".into(),
             ..Track::default()
         };
-        for (chosen, sent) in [(None, None), (Some(true), Some("1")), (Some(false), Some("0"))] {
+        for (chosen, sent) in [
+            (None, None),
+            (Some(true), Some("1")),
+            (Some(false), Some("0")),
+        ] {
             t.chosen_by_user = chosen;
             let mut out = Vec::new();
             t.push_params(None, false, &mut out);
