@@ -617,3 +617,15 @@ fn the_unknown_duration_rule_and_the_now_playing_threshold_are_settings() {
         "the stream was queued"
     );
 }
+
+#[test]
+fn drain_counts_a_play_the_clock_just_made_due() {
+    let h = Harness::new("drain-due");
+    let s = h.scrobbler();
+    let start = h.now();
+    s.play(&song("Just due", 200)).unwrap();
+    h.advance(100 * S);
+    // No wait for the worker to notice: drain itself sees the play is due.
+    assert_eq!(s.drain(PATIENCE), 0);
+    assert_eq!(h.stored(), [("Just due".to_string(), secs(start))]);
+}

@@ -221,6 +221,12 @@ impl Shared {
         due
     }
 
+    /// Let the tracker count time up to `now_ms` and take its decisions.
+    fn poll_tracker(&self, state: &mut State, now_ms: i64) {
+        let actions = state.tracker.poll(now_ms);
+        self.take_actions(state, actions);
+    }
+
     fn emit(&self, state: &mut State, event: Event) {
         state.events.push_back(event);
         self.worker_wake.notify_one();
@@ -438,11 +444,7 @@ impl Shared {
                 state.deliver_wanted = false;
             }
             let now_ms = self.now_ms();
-            {
-                let mut state = self.lock();
-                let actions = state.tracker.poll(now_ms);
-                self.take_actions(&mut state, actions);
-            }
+            self.poll_tracker(&mut self.lock(), now_ms);
             if let Err(e) = self.push_due() {
                 self.client.log(Level::Error, || {
                     format!("scrobbler: cannot queue a play: {e}")
@@ -711,12 +713,15 @@ impl Scrobbler {
         self.shared.pending()
     }
 
-    /// Block until no play is pending or `timeout` (real time) passes; returns how many
-    /// are left. Does not bypass the back-off.
+    /// Block until no play is pending (a play due by the clock now included) or `timeout`
+    /// (real time) passes; returns how many are left. Does not bypass the back-off.
     pub fn drain(&self, timeout: Duration) -> usize {
         let deadline = Instant::now() + timeout;
+        let now_ms = self.shared.now_ms();
         {
             let mut state = self.shared.lock();
+            // A play due by now that the worker has not seen due yet is pending too.
+            self.shared.poll_tracker(&mut state, now_ms);
             state.deliver_wanted = true;
             self.shared.worker_wake.notify_one();
         }
@@ -750,11 +755,7 @@ impl Scrobbler {
         let first = !self.shared.lock().stopping;
         if first {
             let now_ms = self.shared.now_ms();
-            {
-                let mut state = self.shared.lock();
-                let actions = state.tracker.poll(now_ms);
-                self.shared.take_actions(&mut state, actions);
-            }
+            self.shared.poll_tracker(&mut self.shared.lock(), now_ms);
             if let Err(e) = self.shared.push_due() {
                 self.shared.client.log(Level::Error, || {
                     format!("scrobbler: a due play could not be queued at close: {e}")
