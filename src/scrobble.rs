@@ -264,48 +264,6 @@ mod wire {
         }
     }
 
-    /// A string, or `None` for any other JSON value.
-    struct Text(Option<String>);
-
-    impl<'de> Deserialize<'de> for Text {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> DeResult<Self, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = Text;
-                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    f.write_str("any JSON value")
-                }
-                fn visit_str<E>(self, v: &str) -> DeResult<Text, E> {
-                    Ok(Text(Some(v.to_string())))
-                }
-                fn visit_i64<E>(self, _: i64) -> DeResult<Text, E> {
-                    Ok(Text(None))
-                }
-                fn visit_u64<E>(self, _: u64) -> DeResult<Text, E> {
-                    Ok(Text(None))
-                }
-                fn visit_f64<E>(self, _: f64) -> DeResult<Text, E> {
-                    Ok(Text(None))
-                }
-                fn visit_bool<E>(self, _: bool) -> DeResult<Text, E> {
-                    Ok(Text(None))
-                }
-                fn visit_unit<E>(self) -> DeResult<Text, E> {
-                    Ok(Text(None))
-                }
-                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> DeResult<Text, A::Error> {
-                    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                    Ok(Text(None))
-                }
-                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> DeResult<Text, A::Error> {
-                    while seq.next_element::<IgnoredAny>()?.is_some() {}
-                    Ok(Text(None))
-                }
-            }
-            d.deserialize_any(V)
-        }
-    }
-
     /// The `Visitor` methods of a type read from a JSON object for every other JSON value:
     /// each gives the type's default.
     macro_rules! other_values_give_default {
@@ -408,7 +366,7 @@ mod wire {
     object_or_default!(IgnoredMessage, |m, key, map| {
         match key.as_ref() {
             "code" => m.code = map.next_value::<Number>()?.0,
-            "#text" => m.text = map.next_value::<Text>()?.0,
+            "#text" => m.text = map.next_value::<BorrowedText>()?.0.map(Cow::into_owned),
             _ => {
                 map.next_value::<IgnoredAny>()?;
             }

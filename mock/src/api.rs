@@ -771,22 +771,18 @@ mod tests {
 
     #[test]
     fn autocorrect_corrects_listed_misspellings_only() {
-        assert_eq!(
-            corrected("beatles"),
-            json!({"corrected": "1", "#text": "The Beatles"})
-        );
-        assert_eq!(
-            corrected(" GUNS N ROSES"),
-            json!({"corrected": "1", "#text": "Guns N' Roses"})
-        );
-        assert_eq!(
-            corrected("The Beatles"),
-            json!({"corrected": "0", "#text": "The Beatles"})
-        );
-        assert_eq!(
-            corrected("Beatles fan"),
-            json!({"corrected": "0", "#text": "Beatles fan"})
-        );
+        for (sent, flag, answered) in [
+            ("beatles", "1", "The Beatles"),
+            (" GUNS N ROSES", "1", "Guns N' Roses"),
+            ("The Beatles", "0", "The Beatles"),
+            ("Beatles fan", "0", "Beatles fan"),
+        ] {
+            assert_eq!(
+                corrected(sent),
+                json!({"corrected": flag, "#text": answered}),
+                "{sent}"
+            );
+        }
         assert_eq!(as_stored("let it be"), "Let It Be");
     }
 
