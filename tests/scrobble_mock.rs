@@ -726,3 +726,51 @@ fn the_rate_limit_holds_under_8_threads() {
     let elapsed = start.elapsed();
     assert!(elapsed >= Duration::from_millis(2900), "{elapsed:?}");
 }
+
+#[test]
+fn every_optional_field_survives_the_queue_file_and_reaches_the_server() {
+    let env = MockEnv::start();
+    let client = env.session_client();
+    let path = temp_queue_path("fields");
+    let full = |i: usize, chosen: Option<bool>, duration_secs: u32| Track {
+        album_artist: Some("Various Artists".into()),
+        mbid: Some(format!("0a1b2c3d-0000-4000-8000-00000000000{i}")),
+        track_number: 7,
+        chosen_by_user: chosen,
+        duration_secs,
+        ..play(i)
+    };
+    let plays = [
+        full(1, Some(false), 200),
+        full(2, Some(true), 25),
+        full(3, None, 4 * 3600),
+    ];
+    {
+        let queue = Queue::open(&path).unwrap();
+        for p in &plays {
+            queue.push(p).unwrap();
+        }
+    }
+    let queue = Queue::open(&path).unwrap();
+    let queued: Vec<Track> = queue.entries().into_iter().map(|e| e.track).collect();
+    assert_eq!(queued, plays);
+    assert_eq!(queue.flush(&client).sent, 3);
+    let params = &env.server.last_request().unwrap()["params"];
+    for (i, p) in plays.iter().enumerate() {
+        let get = |name: &str| params.get(format!("{name}[{i}]")).cloned();
+        assert_eq!(
+            get("albumArtist"),
+            Some("Various Artists".into()),
+            "{params}"
+        );
+        assert_eq!(get("mbid").unwrap(), p.mbid.as_deref().unwrap());
+        assert_eq!(get("trackNumber"), Some("7".into()));
+        let chosen = p.chosen_by_user.map(|c| if c { "1" } else { "0" });
+        assert_eq!(get("chosenByUser"), chosen.map(Into::into));
+    }
+    // Only the plausible duration is sent: 25 s and 4 hours would make Last.fm drop the play.
+    let durations: Vec<Option<serde_json::Value>> = (0..3)
+        .map(|i| params.get(format!("duration[{i}]")).cloned())
+        .collect();
+    assert_eq!(durations, [Some("200".into()), None, None]);
+}
