@@ -10,12 +10,33 @@ pub const MAX_BATCH: usize = 50;
 
 /// The server's verdict on one track: `code` 0 accepted, 1..5 Last.fm's ignored codes
 /// (1 artist ignored, 2 track ignored, 3 too old, 4 too new, 5 daily limit).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Verdict {
     /// 0 accepted, otherwise the ignored code.
     pub code: i32,
     /// The server's reason when ignored, empty otherwise.
     pub message: String,
+    /// The names the server corrected (Last.fm's autocorrect), as it stored them.
+    pub corrections: Corrections,
+}
+
+/// Corrections the server made to a track's names (members of its reply marked
+/// `"corrected": "1"`); `None` where it made none.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Corrections {
+    /// Corrected artist.
+    pub artist: Option<String>,
+    /// Corrected title.
+    pub track: Option<String>,
+    /// Corrected album.
+    pub album: Option<String>,
+}
+
+impl Corrections {
+    /// Whether the server corrected nothing.
+    pub fn is_empty(&self) -> bool {
+        self.artist.is_none() && self.track.is_none() && self.album.is_none()
+    }
 }
 
 /// Verdicts for every track of an [`Client::scrobble`] call, in input order.
@@ -54,11 +75,19 @@ impl Client {
     /// Tell the server what is playing now (`track.updateNowPlaying`, a signed POST with the
     /// session key). The timestamp is not sent. A failed now-playing is not worth retrying.
     pub fn update_now_playing(&self, track: &Track) -> Result<()> {
+        self.send_now_playing(track).map(drop)
+    }
+
+    /// [`Client::update_now_playing`], returning the server's verdict: its corrections
+    /// to the names, and an ignored code (1 artist, 2 track) when it ignored the track. A
+    /// reply the library cannot read counts as accepted without corrections: the server
+    /// answered without an error.
+    pub fn send_now_playing(&self, track: &Track) -> Result<Verdict> {
         track.validate(false)?;
         let mut params = Vec::with_capacity(8);
         track.push_params(None, false, &mut params);
-        self.call_owned("track.updateNowPlaying", &params, CallFlags::WRITE)?;
-        Ok(())
+        let body = self.call_owned("track.updateNowPlaying", &params, CallFlags::WRITE)?;
+        Ok(parse_now_playing_reply(&body))
     }
 
     /// Scrobble any number of tracks, in order, at most [`MAX_BATCH`] per request (a request
@@ -143,23 +172,27 @@ pub fn parse_scrobble_reply(body: &str, n: usize) -> Result<Vec<Verdict>> {
     }
     let ignored = scrobbles.ignored.unwrap_or(0);
     if ignored == 0 {
-        return Ok(vec![
-            Verdict {
-                code: 0,
-                message: String::new()
-            };
-            n
-        ]);
+        return Ok(vec![Verdict::default(); n]);
     }
     if n == 1 {
         return Ok(vec![Verdict {
             code: 1,
             message: "ignored by the server (no reason given)".into(),
+            ..Verdict::default()
         }]);
     }
     Err(bad(&format!(
         "{ignored} of {n} tracks ignored, without saying which"
     )))
+}
+
+/// Read a `track.updateNowPlaying` reply (`{"nowplaying": item}`, an item as in a scrobble
+/// reply): its ignored code and corrections. Anything unreadable counts as accepted.
+pub fn parse_now_playing_reply(body: &str) -> Verdict {
+    serde_json::from_str::<wire::Reply>(body)
+        .ok()
+        .and_then(|r| r.now_playing)
+        .unwrap_or_default()
 }
 
 /// The shape of a `track.scrobble` reply, read with serde visitors that skip what is not
@@ -169,14 +202,17 @@ mod wire {
 
     use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-    use super::{ignored_reason, Verdict};
+    use std::borrow::Cow;
+
+    use super::{ignored_reason, Corrections, Verdict};
 
     type DeResult<T, E> = std::result::Result<T, E>;
 
-    /// `{"scrobbles": {...}}`; anything else at the top level has no `scrobbles`.
+    /// `{"scrobbles": {...}}` or `{"nowplaying": item}`; anything else has neither.
     #[derive(Default)]
     pub struct Reply {
         pub scrobbles: Option<Scrobbles>,
+        pub now_playing: Option<Verdict>,
     }
 
     /// `{"scrobble": item or [items], "@attr": {"ignored": n}}`.
@@ -228,46 +264,33 @@ mod wire {
         }
     }
 
-    /// A string, or `None` for any other JSON value.
-    struct Text(Option<String>);
-
-    impl<'de> Deserialize<'de> for Text {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> DeResult<Self, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = Text;
-                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    f.write_str("any JSON value")
-                }
-                fn visit_str<E>(self, v: &str) -> DeResult<Text, E> {
-                    Ok(Text(Some(v.to_string())))
-                }
-                fn visit_i64<E>(self, _: i64) -> DeResult<Text, E> {
-                    Ok(Text(None))
-                }
-                fn visit_u64<E>(self, _: u64) -> DeResult<Text, E> {
-                    Ok(Text(None))
-                }
-                fn visit_f64<E>(self, _: f64) -> DeResult<Text, E> {
-                    Ok(Text(None))
-                }
-                fn visit_bool<E>(self, _: bool) -> DeResult<Text, E> {
-                    Ok(Text(None))
-                }
-                fn visit_unit<E>(self) -> DeResult<Text, E> {
-                    Ok(Text(None))
-                }
-                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> DeResult<Text, A::Error> {
-                    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                    Ok(Text(None))
-                }
-                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> DeResult<Text, A::Error> {
-                    while seq.next_element::<IgnoredAny>()?.is_some() {}
-                    Ok(Text(None))
-                }
+    /// The `Visitor` methods of a type read from a JSON object for every other JSON value:
+    /// each gives the type's default.
+    macro_rules! other_values_give_default {
+        ($ty:ty) => {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> DeResult<$ty, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(<$ty>::default())
             }
-            d.deserialize_any(V)
-        }
+            fn visit_str<E>(self, _: &str) -> DeResult<$ty, E> {
+                Ok(<$ty>::default())
+            }
+            fn visit_i64<E>(self, _: i64) -> DeResult<$ty, E> {
+                Ok(<$ty>::default())
+            }
+            fn visit_u64<E>(self, _: u64) -> DeResult<$ty, E> {
+                Ok(<$ty>::default())
+            }
+            fn visit_f64<E>(self, _: f64) -> DeResult<$ty, E> {
+                Ok(<$ty>::default())
+            }
+            fn visit_bool<E>(self, _: bool) -> DeResult<$ty, E> {
+                Ok(<$ty>::default())
+            }
+            fn visit_unit<E>(self) -> DeResult<$ty, E> {
+                Ok(<$ty>::default())
+            }
+        };
     }
 
     /// Defines a `Deserialize` for a type read from a JSON object member by member, where
@@ -292,31 +315,7 @@ mod wire {
                             }
                             Ok($acc)
                         }
-                        fn visit_seq<A: SeqAccess<'de>>(
-                            self,
-                            mut seq: A,
-                        ) -> DeResult<$ty, A::Error> {
-                            while seq.next_element::<IgnoredAny>()?.is_some() {}
-                            Ok(<$ty>::default())
-                        }
-                        fn visit_str<E>(self, _: &str) -> DeResult<$ty, E> {
-                            Ok(<$ty>::default())
-                        }
-                        fn visit_i64<E>(self, _: i64) -> DeResult<$ty, E> {
-                            Ok(<$ty>::default())
-                        }
-                        fn visit_u64<E>(self, _: u64) -> DeResult<$ty, E> {
-                            Ok(<$ty>::default())
-                        }
-                        fn visit_f64<E>(self, _: f64) -> DeResult<$ty, E> {
-                            Ok(<$ty>::default())
-                        }
-                        fn visit_bool<E>(self, _: bool) -> DeResult<$ty, E> {
-                            Ok(<$ty>::default())
-                        }
-                        fn visit_unit<E>(self) -> DeResult<$ty, E> {
-                            Ok(<$ty>::default())
-                        }
+                        other_values_give_default!($ty);
                     }
                     d.deserialize_any(V)
                 }
@@ -325,10 +324,12 @@ mod wire {
     }
 
     object_or_default!(Reply, |reply, key, map| {
-        if key == "scrobbles" {
-            reply.scrobbles = Some(map.next_value()?);
-        } else {
-            map.next_value::<IgnoredAny>()?;
+        match key.as_ref() {
+            "scrobbles" => reply.scrobbles = Some(map.next_value()?),
+            "nowplaying" => reply.now_playing = Some(map.next_value::<Item>()?.verdict()),
+            _ => {
+                map.next_value::<IgnoredAny>()?;
+            }
         }
     });
 
@@ -365,24 +366,117 @@ mod wire {
     object_or_default!(IgnoredMessage, |m, key, map| {
         match key.as_ref() {
             "code" => m.code = map.next_value::<Number>()?.0,
-            "#text" => m.text = map.next_value::<Text>()?.0,
+            "#text" => m.text = map.next_value::<BorrowedText>()?.0.map(Cow::into_owned),
             _ => {
                 map.next_value::<IgnoredAny>()?;
             }
         }
     });
 
-    /// One item; only its `ignoredMessage` matters.
+    /// A string, borrowed from the reply when it has no escapes (no allocation), or
+    /// `None` for any other JSON value.
+    struct BorrowedText<'de>(Option<Cow<'de, str>>);
+
+    impl<'de> Deserialize<'de> for BorrowedText<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> DeResult<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = BorrowedText<'de>;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("any JSON value")
+                }
+                fn visit_borrowed_str<E>(self, v: &'de str) -> DeResult<Self::Value, E> {
+                    Ok(BorrowedText(Some(Cow::Borrowed(v))))
+                }
+                fn visit_str<E>(self, v: &str) -> DeResult<Self::Value, E> {
+                    Ok(BorrowedText(Some(Cow::Owned(v.to_string()))))
+                }
+                fn visit_map<A: MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> DeResult<Self::Value, A::Error> {
+                    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                    Ok(BorrowedText(None))
+                }
+                fn visit_seq<A: SeqAccess<'de>>(
+                    self,
+                    mut seq: A,
+                ) -> DeResult<Self::Value, A::Error> {
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                    Ok(BorrowedText(None))
+                }
+                fn visit_i64<E>(self, _: i64) -> DeResult<Self::Value, E> {
+                    Ok(BorrowedText(None))
+                }
+                fn visit_u64<E>(self, _: u64) -> DeResult<Self::Value, E> {
+                    Ok(BorrowedText(None))
+                }
+                fn visit_f64<E>(self, _: f64) -> DeResult<Self::Value, E> {
+                    Ok(BorrowedText(None))
+                }
+                fn visit_bool<E>(self, _: bool) -> DeResult<Self::Value, E> {
+                    Ok(BorrowedText(None))
+                }
+                fn visit_unit<E>(self) -> DeResult<Self::Value, E> {
+                    Ok(BorrowedText(None))
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    /// A name member, `{"corrected": "0" or "1", "#text": name}`: the name, kept (as an
+    /// owned string) only when the server says it corrected it and it is not empty.
+    #[derive(Default)]
+    struct Name(Option<String>);
+
+    impl<'de> Deserialize<'de> for Name {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> DeResult<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Name;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("any JSON value")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> DeResult<Name, A::Error> {
+                    let mut corrected = false;
+                    let mut text = None;
+                    while let Some(key) = map.next_key::<BorrowedText<'de>>()? {
+                        match key.0.as_deref() {
+                            Some("corrected") => {
+                                corrected = map.next_value::<Number>()?.0 == Some(1);
+                            }
+                            Some("#text") => text = map.next_value::<BorrowedText<'de>>()?.0,
+                            _ => {
+                                map.next_value::<IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    let text = text.filter(|t| corrected && !t.is_empty());
+                    Ok(Name(text.map(Cow::into_owned)))
+                }
+                other_values_give_default!(Name);
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    /// One item: its `ignoredMessage` and the names the server corrected.
     #[derive(Default)]
     struct Item {
         ignored: IgnoredMessage,
+        corrections: Corrections,
     }
 
     object_or_default!(Item, |item, key, map| {
-        if key == "ignoredMessage" {
-            item.ignored = map.next_value()?;
-        } else {
-            map.next_value::<IgnoredAny>()?;
+        match key.as_ref() {
+            "ignoredMessage" => item.ignored = map.next_value()?,
+            "artist" => item.corrections.artist = map.next_value::<Name>()?.0,
+            "track" => item.corrections.track = map.next_value::<Name>()?.0,
+            "album" => item.corrections.album = map.next_value::<Name>()?.0,
+            _ => {
+                map.next_value::<IgnoredAny>()?;
+            }
         }
     });
 
@@ -395,7 +489,11 @@ mod wire {
                 .text
                 .filter(|t| !t.is_empty())
                 .unwrap_or_else(|| ignored_reason(code).to_string());
-            Verdict { code, message }
+            Verdict {
+                code,
+                message,
+                corrections: self.corrections,
+            }
         }
     }
 
@@ -481,21 +579,78 @@ mod tests {
             v[0],
             Verdict {
                 code: 2,
-                message: ignored_reason(2).into()
+                message: ignored_reason(2).into(),
+                ..Verdict::default()
             }
         );
-        assert_eq!(
-            v[1],
-            Verdict {
-                code: 0,
-                message: String::new()
-            }
-        );
+        assert_eq!(v[1], Verdict::default());
         assert_eq!(v[2].code, i32::MAX);
         let body = r##"{"scrobbles":{"scrobble":"","@attr":{"ignored":"0"}}}"##;
         assert_eq!(parse_scrobble_reply(body, 2).unwrap().len(), 2);
         assert!(parse_scrobble_reply(r##"{"scrobbles":{"scrobble":[{"a":1},}}"##, 1).is_err());
         assert!(parse_scrobble_reply("[]", 1).is_err());
+    }
+
+    #[test]
+    fn corrections_are_kept_only_where_the_server_marks_them() {
+        // Last.fm's shapes: "corrected" as a string or a number, members in either order,
+        // escapes in a corrected name, an empty corrected name (nothing to report).
+        let body = r##"{"scrobbles":{"scrobble":[
+            {"artist":{"corrected":"1","#text":"The Beatles"},"track":{"corrected":"0","#text":"let it be"},
+             "album":{"#text":"Let It Be","corrected":1},"albumArtist":{"corrected":"1","#text":"x"},
+             "ignoredMessage":{"code":"0","#text":""}},
+            {"artist":{"corrected":"0","#text":"A"},"track":{"#text":"Caf\u00e9 \"Bleu\"","corrected":"1"},
+             "album":{"corrected":"1","#text":""},"ignoredMessage":{"code":"1","#text":"Artist was ignored"}},
+            {"artist":"plain","track":{"corrected":true,"#text":"T"},"album":[1]}],
+            "@attr":{"accepted":2,"ignored":1}}}"##;
+        let v = parse_scrobble_reply(body, 3).unwrap();
+        assert_eq!(
+            v[0].corrections,
+            Corrections {
+                artist: Some("The Beatles".into()),
+                track: None,
+                album: Some("Let It Be".into()),
+            }
+        );
+        assert_eq!(v[1].code, 1);
+        assert_eq!(
+            v[1].corrections,
+            Corrections {
+                track: Some("Café \"Bleu\"".into()),
+                ..Corrections::default()
+            }
+        );
+        assert!(v[2].corrections.is_empty());
+    }
+
+    #[test]
+    fn a_now_playing_reply_gives_its_corrections_and_ignored_code() {
+        let body = r##"{"nowplaying":{"artist":{"corrected":"1","#text":"Guns N' Roses"},
+            "track":{"corrected":"0","#text":"November Rain"},"album":{"corrected":"0","#text":""},
+            "albumArtist":{"corrected":"0","#text":""},"ignoredMessage":{"code":"0","#text":""}}}"##;
+        let v = parse_now_playing_reply(body);
+        assert_eq!(
+            (v.code, v.corrections.artist.as_deref()),
+            (0, Some("Guns N' Roses"))
+        );
+        assert_eq!((v.corrections.track, v.corrections.album), (None, None));
+        let body = r##"{"nowplaying":{"artist":{"corrected":"0","#text":"A"},"ignoredMessage":{"code":"2","#text":""}}}"##;
+        let v = parse_now_playing_reply(body);
+        assert_eq!((v.code, v.message.as_str()), (2, ignored_reason(2)));
+        assert!(v.corrections.is_empty());
+        for unreadable in [
+            "",
+            "{}",
+            "[1]",
+            r#"{"nowplaying":"x"}"#,
+            "{\"nowplaying\":{",
+        ] {
+            assert_eq!(
+                parse_now_playing_reply(unreadable),
+                Verdict::default(),
+                "{unreadable}"
+            );
+        }
     }
 
     #[test]

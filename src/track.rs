@@ -8,6 +8,22 @@ use crate::error::{Error, Result};
 /// Seconds in 14 days: plays older than this are refused by Last.fm and by the queue.
 pub const MAX_PLAY_AGE_SECS: i64 = 14 * 24 * 3600;
 
+/// A track must be longer than this many seconds to be scrobbled (Last.fm's rule).
+pub const MIN_SCROBBLE_DURATION_SECS: u32 = 30;
+
+/// The longest duration sent as `duration`. Last.fm silently ignores a scrobble whose
+/// duration it finds implausible (30 s or less, or many hours), though it accepts the same
+/// play sent without one; so such durations are not sent (see [`sent_duration`]).
+pub const MAX_SENT_DURATION_SECS: u32 = 3 * 3600;
+
+/// The `duration` sent for a track of `duration_secs`: itself when more than
+/// [`MIN_SCROBBLE_DURATION_SECS`] and at most [`MAX_SENT_DURATION_SECS`], otherwise `None`
+/// (not sent: unknown to the server).
+pub fn sent_duration(duration_secs: u32) -> Option<u32> {
+    (duration_secs > MIN_SCROBBLE_DURATION_SECS && duration_secs <= MAX_SENT_DURATION_SECS)
+        .then_some(duration_secs)
+}
+
 /// One played (or playing) track. Optional text fields are `None` when unknown; a `Some("")`
 /// is treated as unknown too, because an empty field must not be sent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
@@ -28,6 +44,10 @@ pub struct Track {
     pub duration_secs: u32,
     /// Position on the album, 0 when unknown.
     pub track_number: u32,
+    /// Whether the user chose this track (`Some(true)`), or a radio, a recommendation or
+    /// shuffle did (`Some(false)`); `None` when unknown, and then not sent. Last.fm's
+    /// `chosenByUser`.
+    pub chosen_by_user: Option<bool>,
 }
 
 impl Track {
@@ -48,7 +68,8 @@ impl Track {
     }
 
     /// Append this track's parameters: plain names (`artist`) when `index` is `None`,
-    /// array names (`artist[3]`) otherwise. Only fields that are set are sent. Text values
+    /// array names (`artist[3]`) otherwise. Only fields that are set are sent, and a
+    /// duration only when [`sent_duration`] allows it. Text values
     /// are borrowed from the track, and array names for indexes up to 49 come from a table
     /// built once, so a 50-track batch allocates only its numbers.
     pub fn push_params<'a>(
@@ -75,17 +96,18 @@ impl Track {
                 out.push((name(field), Cow::Borrowed(v)));
             }
         }
-        if self.duration_secs > 0 {
-            out.push((
-                name(Field::Duration),
-                Cow::Owned(self.duration_secs.to_string()),
-            ));
+        if let Some(duration) = sent_duration(self.duration_secs) {
+            out.push((name(Field::Duration), Cow::Owned(duration.to_string())));
         }
         if self.track_number > 0 {
             out.push((
                 name(Field::TrackNumber),
                 Cow::Owned(self.track_number.to_string()),
             ));
+        }
+        if let Some(chosen) = self.chosen_by_user {
+            let value = if chosen { "1" } else { "0" };
+            out.push((name(Field::ChosenByUser), Cow::Borrowed(value)));
         }
     }
 }
@@ -104,9 +126,10 @@ enum Field {
     Mbid,
     Duration,
     TrackNumber,
+    ChosenByUser,
 }
 
-const FIELD_NAMES: [&str; 8] = [
+const FIELD_NAMES: [&str; 9] = [
     "artist",
     "track",
     "timestamp",
@@ -115,13 +138,14 @@ const FIELD_NAMES: [&str; 8] = [
     "mbid",
     "duration",
     "trackNumber",
+    "chosenByUser",
 ];
 
 /// Indexes whose array names (`artist[i]`) are kept in a table: one scrobble request's worth.
 const NAMED_INDEXES: usize = 50;
 
 fn param_name(field: Field, index: Option<usize>) -> Cow<'static, str> {
-    static TABLE: OnceLock<Vec<[String; 8]>> = OnceLock::new();
+    static TABLE: OnceLock<Vec<[String; 9]>> = OnceLock::new();
     let base = FIELD_NAMES[field as usize];
     match index {
         None => Cow::Borrowed(base),
@@ -144,7 +168,7 @@ pub fn scrobble_eligible(duration_secs: u32, played_secs: u32) -> bool {
     if duration_secs == 0 {
         return played_secs >= 240;
     }
-    duration_secs > 30
+    duration_secs > MIN_SCROBBLE_DURATION_SECS
         && (u64::from(played_secs) * 2 >= u64::from(duration_secs) || played_secs >= 240)
 }
 
@@ -192,5 +216,53 @@ mod tests {
         t.push_params(Some(73), true, &mut out);
         assert_eq!(out[0].0, "artist[73]");
         assert_eq!(out[2], (Cow::Borrowed("timestamp[73]"), Cow::Borrowed("5")));
+    }
+
+    fn param<'a>(out: &'a [Param<'_>], name: &str) -> Option<&'a str> {
+        out.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_ref())
+    }
+
+    #[test]
+    fn implausible_durations_are_not_sent() {
+        for (duration, sent) in [
+            (0, None),
+            (25, None),
+            (MIN_SCROBBLE_DURATION_SECS, None),
+            (MIN_SCROBBLE_DURATION_SECS + 1, Some("31")),
+            (MAX_SENT_DURATION_SECS, Some("10800")),
+            (MAX_SENT_DURATION_SECS + 1, None),
+        ] {
+            let t = Track {
+                artist: "A".into(),
+                track: "T".into(),
+                duration_secs: duration,
+                ..Track::default()
+            };
+            let mut out = Vec::new();
+            t.push_params(Some(0), true, &mut out);
+            assert_eq!(param(&out, "duration[0]"), sent, "{duration} s");
+        }
+    }
+
+    #[test]
+    fn chosen_by_user_is_sent_only_when_known() {
+        let mut t = Track {
+            artist: "A".into(),
+            track: "T".into(),
+            ..Track::default()
+        };
+        for (chosen, sent) in [
+            (None, None),
+            (Some(true), Some("1")),
+            (Some(false), Some("0")),
+        ] {
+            t.chosen_by_user = chosen;
+            let mut out = Vec::new();
+            t.push_params(None, false, &mut out);
+            assert_eq!(param(&out, "chosenByUser"), sent);
+            out.clear();
+            t.push_params(Some(60), true, &mut out);
+            assert_eq!(param(&out, "chosenByUser[60]"), sent);
+        }
     }
 }

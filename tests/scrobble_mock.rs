@@ -4,9 +4,12 @@
 mod support;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lfm::queue::{EntryState, Queue};
+use lfm::log::{Level, Logger};
+use lfm::queue::{EntryState, FlushControl, PlayOutcome, Queue};
+use lfm::scrobble::Corrections;
 use lfm::{Status, Track};
 use lfm_mock::Fault;
 use support::{now, run_start, MockEnv};
@@ -125,6 +128,18 @@ fn a_poison_play_in_a_batch_of_50_is_rejected_and_49_arrive() {
     let outcome = queue.flush(&client);
     assert_eq!(outcome.error, None);
     assert_eq!((outcome.sent, outcome.rejected), (49, 1));
+    let rejected: Vec<(&str, i32)> = outcome
+        .plays
+        .iter()
+        .filter_map(|p| match p {
+            PlayOutcome::Rejected {
+                track, api_code, ..
+            } => Some((track.track.as_str(), *api_code)),
+            PlayOutcome::Delivered { .. } => None,
+        })
+        .collect();
+    assert_eq!(rejected, [("Bad [invalid]", 6)]);
+    assert_eq!(outcome.plays.len(), 50);
     assert_eq!(env.server.scrobbles().len(), 49);
     assert_eq!(queue.len(), 0);
     let entries = queue.entries();
@@ -416,8 +431,127 @@ fn daily_limit_keeps_the_rest_until_tomorrow() {
     assert_eq!((err.status(), err.api_code()), (Status::Api, 0), "{err}");
     assert!(err.retry_after_ms() > 0 && err.retry_after_ms() <= 86_400_000);
     assert_eq!(outcome.sent, 4);
+    assert!(outcome.daily_limit);
     assert_eq!(queue.len(), 6);
     assert_eq!(env.server.scrobbles().len(), 4);
+    // Another stop is not the daily limit.
+    env.server.push_fault(
+        Fault::ApiError {
+            code: 29,
+            http: None,
+        },
+        1,
+    );
+    let outcome = queue.flush(&client);
+    assert_eq!(outcome.error.map(|e| e.api_code()), Some(29));
+    assert!(!outcome.daily_limit);
+}
+
+#[test]
+fn a_flush_stopped_by_its_control_sends_no_further_request() {
+    let env = MockEnv::start();
+    let client = env.session_client();
+    let control = Arc::new(FlushControl::new());
+    // Stop while the first request is being answered: the client logs it on the flushing
+    // thread before the flush would send the next one.
+    let stopper = Arc::clone(&control);
+    client
+        .set_logger(Some(Logger::new(Level::Debug, move |_, line| {
+            if line.contains("track.scrobble") {
+                stopper.stop();
+            }
+        })))
+        .unwrap();
+    let queue = Queue::open(&temp_queue_path("stopped")).unwrap();
+    for i in 0..120 {
+        queue.push(&play(i)).unwrap();
+    }
+    let outcome = queue.flush_with(&client, &control);
+    assert!(outcome.stopped && outcome.error.is_none(), "{outcome:?}");
+    assert_eq!((outcome.sent, queue.len()), (50, 70));
+    assert_eq!(scrobble_requests(&env), 1);
+    // A flush with a fresh control delivers the rest.
+    client.set_logger(None).unwrap();
+    let outcome = queue.flush(&client);
+    assert!(!outcome.stopped);
+    assert_eq!((outcome.sent, queue.len()), (70, 0));
+}
+
+#[test]
+fn a_flush_reports_each_play_delivered_with_corrections_or_rejected_with_its_code() {
+    let env = MockEnv::start();
+    let client = env.session_client();
+    let queue = Queue::open(&temp_queue_path("outcomes")).unwrap();
+    let mut plays: Vec<Track> = (0..4).map(play).collect();
+    plays[0].artist = "beatles".into();
+    plays[0].track = "let it be".into();
+    plays[0].album = Some("Abbey Road".into());
+    plays[1].artist = "Someone [ignored-artist]".into();
+    plays[3].timestamp = now() - 15 * 24 * 3600; // too old: rejected before sending
+    for p in &plays {
+        queue.push(p).unwrap();
+    }
+    let ids: Vec<u64> = queue.entries().iter().map(|e| e.id).collect();
+    let outcome = queue.flush(&client);
+    assert_eq!(
+        (outcome.sent, outcome.rejected, outcome.error),
+        (2, 2, None)
+    );
+    let old = outcome
+        .plays
+        .iter()
+        .find(|p| {
+            matches!(
+                p,
+                PlayOutcome::Rejected {
+                    ignored_code: 3,
+                    ..
+                }
+            )
+        })
+        .expect("the old play");
+    assert!(
+        matches!(old, PlayOutcome::Rejected { id, track, api_code: 0, .. } if *id == ids[3] && track == &plays[3])
+    );
+    let rest: Vec<&PlayOutcome> = outcome.plays.iter().filter(|p| *p != old).collect();
+    assert_eq!(
+        rest,
+        [
+            &PlayOutcome::Delivered {
+                id: ids[0],
+                track: plays[0].clone(),
+                corrections: Corrections {
+                    artist: Some("The Beatles".into()),
+                    track: Some("Let It Be".into()),
+                    album: None,
+                },
+            },
+            &PlayOutcome::Rejected {
+                id: ids[1],
+                track: plays[1].clone(),
+                ignored_code: 1,
+                api_code: 0,
+                reason: "Artist was ignored".into(),
+            },
+            &PlayOutcome::Delivered {
+                id: ids[2],
+                track: plays[2].clone(),
+                corrections: Corrections::default(),
+            },
+        ]
+    );
+    let stored = env.server.scrobbles();
+    assert_eq!(
+        (stored[0].artist.as_str(), stored[0].track.as_str()),
+        ("The Beatles", "Let It Be")
+    );
+    // Now playing reports its corrections too.
+    let mut now_playing = play(9);
+    now_playing.artist = "guns n roses".into();
+    let verdict = client.send_now_playing(&now_playing).unwrap();
+    assert_eq!(verdict.code, 0);
+    assert_eq!(verdict.corrections.artist.as_deref(), Some("Guns N' Roses"));
+    assert_eq!(verdict.corrections.track, None);
 }
 
 #[test]
@@ -592,4 +726,52 @@ fn the_rate_limit_holds_under_8_threads() {
     // time is a correctness property; nothing here asserts how fast the machine is.
     let elapsed = start.elapsed();
     assert!(elapsed >= Duration::from_millis(2900), "{elapsed:?}");
+}
+
+#[test]
+fn every_optional_field_survives_the_queue_file_and_reaches_the_server() {
+    let env = MockEnv::start();
+    let client = env.session_client();
+    let path = temp_queue_path("fields");
+    let full = |i: usize, chosen: Option<bool>, duration_secs: u32| Track {
+        album_artist: Some("Various Artists".into()),
+        mbid: Some(format!("0a1b2c3d-0000-4000-8000-00000000000{i}")),
+        track_number: 7,
+        chosen_by_user: chosen,
+        duration_secs,
+        ..play(i)
+    };
+    let plays = [
+        full(1, Some(false), 200),
+        full(2, Some(true), 25),
+        full(3, None, 4 * 3600),
+    ];
+    {
+        let queue = Queue::open(&path).unwrap();
+        for p in &plays {
+            queue.push(p).unwrap();
+        }
+    }
+    let queue = Queue::open(&path).unwrap();
+    let queued: Vec<Track> = queue.entries().into_iter().map(|e| e.track).collect();
+    assert_eq!(queued, plays);
+    assert_eq!(queue.flush(&client).sent, 3);
+    let params = &env.server.last_request().unwrap()["params"];
+    for (i, p) in plays.iter().enumerate() {
+        let get = |name: &str| params.get(format!("{name}[{i}]")).cloned();
+        assert_eq!(
+            get("albumArtist"),
+            Some("Various Artists".into()),
+            "{params}"
+        );
+        assert_eq!(get("mbid").unwrap(), p.mbid.as_deref().unwrap());
+        assert_eq!(get("trackNumber"), Some("7".into()));
+        let chosen = p.chosen_by_user.map(|c| if c { "1" } else { "0" });
+        assert_eq!(get("chosenByUser"), chosen.map(Into::into));
+    }
+    // Only the plausible duration is sent: 25 s and 4 hours would make Last.fm drop the play.
+    let durations: Vec<Option<serde_json::Value>> = (0..3)
+        .map(|i| params.get(format!("duration[{i}]")).cloned())
+        .collect();
+    assert_eq!(durations, [Some("200".into()), None, None]);
 }

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use lfm::scrobbler::{Event, EventKind, Scrobbler};
+use lfm::scrobbler::{Corrections, Event, EventKind, Scrobbler, UnknownDuration};
 use lfm::{Client, Track};
 use lfm_mock::Fault;
 use support::MockEnv;
@@ -483,4 +483,149 @@ fn a_hung_now_playing_never_delays_a_scrobble() {
     assert_eq!(h.stored(), [("Announced".to_string(), secs(start))]);
     assert!(h.events_of(EventKind::NowPlaying).is_empty(), "still hung");
     assert!(!s.close(Duration::from_millis(200)));
+}
+
+#[test]
+fn corrections_arrive_in_now_playing_and_delivered_events() {
+    let h = Harness::new("corrections");
+    let s = h.scrobbler();
+    let start = h.now();
+    s.play(&Track {
+        artist: "beatles".into(),
+        track: "let it be".into(),
+        album: Some("Let It Be".into()),
+        duration_secs: 243,
+        ..Track::default()
+    })
+    .unwrap();
+    let expected = Corrections {
+        artist: Some("The Beatles".into()),
+        track: Some("Let It Be".into()),
+        album: None,
+    };
+    let now_playing = h.wait_events(EventKind::NowPlaying, 1);
+    assert_eq!(
+        (now_playing[0].code, &now_playing[0].corrections),
+        (0, &expected)
+    );
+    h.advance(122 * S);
+    let delivered = h.wait_events(EventKind::Delivered, 1);
+    assert_eq!(delivered[0].corrections, expected);
+    // The event names the play as the player sent it; the server stored the corrections.
+    assert_eq!(delivered[0].track.as_ref().unwrap().artist, "beatles");
+    assert_eq!(h.stored(), [("Let It Be".to_string(), secs(start))]);
+    // A play the server did not correct has none.
+    s.play(&song("Plain", 200)).unwrap();
+    h.advance(100 * S);
+    let delivered = h.wait_events(EventKind::Delivered, 2);
+    assert!(delivered[1].corrections.is_empty());
+}
+
+#[test]
+fn errors_only_the_user_can_fix_stop_delivery_like_a_lost_session() {
+    for code in [4, 10, 26] {
+        let h = Harness::new(&format!("auth-{code}"));
+        let s = h.scrobbler();
+        s.play(&song("Kept", 200)).unwrap();
+        h.wait_events(EventKind::NowPlaying, 1);
+        h.env
+            .server
+            .push_fault(Fault::ApiError { code, http: None }, 1);
+        h.advance(100 * S);
+        let lost = h.wait_events(EventKind::AuthLost, 1);
+        assert_eq!(lost[0].code, code as i32);
+        // No back-off retry however long the clock runs, and no Deferred event.
+        h.advance(10 * HOUR);
+        h.let_the_worker_poll();
+        assert_eq!(h.scrobble_requests(), 1, "error {code}: retried");
+        assert!(h.events_of(EventKind::Deferred).is_empty());
+        assert_eq!(s.pending(), 1);
+        h.client
+            .set_session_key(Some(&h.env.server.create_session()))
+            .unwrap();
+        wait_until("the kept play", || h.stored().len() == 1);
+    }
+}
+
+#[test]
+fn nothing_is_sent_nor_reported_after_close_returns_even_when_a_flush_was_under_way() {
+    let h = Harness::new("close-mid-flush");
+    let base = h.network_down();
+    let expected;
+    {
+        let s = h.scrobbler();
+        // 60 plays: two batches (50 + 10).
+        expected = h.play_through(&s, "Batch", 60, 150 * S);
+        s.stop().unwrap();
+        h.wait_events(EventKind::Queued, 60);
+        // The first batch is stored at once and answered 3 s later.
+        h.env.server.push_fault(Fault::Delay { ms: 3000 }, 1);
+        h.client.set_base_url(&base).unwrap();
+        s.flush_now();
+        wait_until("the first batch", || h.scrobble_requests() == 1);
+        assert!(
+            !s.close(Duration::from_millis(100)),
+            "the batch is in flight"
+        );
+    }
+    let events_at_close = h.events.lock().unwrap().len();
+    // The worker ends when its request does, releasing the queue file.
+    let start = Instant::now();
+    let s = loop {
+        match Scrobbler::new(Arc::clone(&h.client), &h.path) {
+            Ok(s) => break Arc::new(s),
+            Err(_) => {
+                assert!(start.elapsed() < PATIENCE, "the worker never ended");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    };
+    // The second batch was not sent after close, and no event was reported (the first
+    // batch's verdicts were recorded: the next scrobbler sends only the second).
+    assert_eq!(h.scrobble_requests(), 1);
+    assert_eq!(h.stored().len(), 50);
+    assert_eq!(h.events.lock().unwrap().len(), events_at_close);
+    assert_eq!(s.drain(PATIENCE), 0);
+    assert_eq!(h.scrobble_requests(), 2);
+    assert_eq!(h.stored(), expected);
+}
+
+#[test]
+fn the_unknown_duration_rule_and_the_now_playing_threshold_are_settings() {
+    let h = Harness::new("settings");
+    let s = h.scrobbler();
+    s.set_unknown_duration(UnknownDuration::Never);
+    s.set_now_playing_after_pause(Duration::from_secs(60));
+    s.play(&song("Stream", 0)).unwrap();
+    h.wait_events(EventKind::NowPlaying, 1);
+    h.advance(HOUR);
+    s.pause().unwrap();
+    h.advance(61 * S);
+    s.resume().unwrap();
+    // Resumed after more than the threshold: announced again.
+    h.wait_events(EventKind::NowPlaying, 2);
+    h.advance(HOUR);
+    s.stop().unwrap();
+    s.set_unknown_duration(UnknownDuration::DueAfterCap);
+    let start = h.now();
+    s.play(&song("Unknown length", 0)).unwrap();
+    h.advance(4 * MIN);
+    wait_until("the play of unknown length", || h.stored().len() == 1);
+    assert_eq!(h.stored(), [("Unknown length".to_string(), secs(start))]);
+    assert!(
+        h.events_of(EventKind::Queued).len() == 1,
+        "the stream was queued"
+    );
+}
+
+#[test]
+fn drain_counts_a_play_the_clock_just_made_due() {
+    let h = Harness::new("drain-due");
+    let s = h.scrobbler();
+    let start = h.now();
+    s.play(&song("Just due", 200)).unwrap();
+    h.advance(100 * S);
+    // No wait for the worker to notice: drain itself sees the play is due.
+    assert_eq!(s.drain(PATIENCE), 0);
+    assert_eq!(h.stored(), [("Just due".to_string(), secs(start))]);
 }

@@ -4,6 +4,7 @@
 //! stderr with its status and Last.fm code), 2 a usage error.
 
 mod args;
+mod listen;
 
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -58,6 +59,7 @@ commands:
   nowplaying               send track.updateNowPlaying
   scrobble                 scrobble one track now
   queue list|push|flush|remove|retry   the durable offline queue
+  listen                   scrobble a player's events read from stdin (see lfm listen --help)
   help [COMMAND]           help for a command
 
 options (each also read from the environment variable shown):
@@ -128,6 +130,26 @@ usage: lfm queue --queue PATH list
 
 The durable offline queue liblfm keeps for players (see the README)."
         }
+        "listen" => {
+            "\
+usage: lfm listen --queue PATH [--json] [--drain-ms N] [--simulated-clock]
+
+Drives liblfm's scrobbler engine with player events, one per line on stdin, and prints
+what it does (now playing, queued, scrobbled, rejected, deferred, delivery stopped), one
+line each (--json: one JSON object each). Try it from a shell or pipe a player's log in.
+  play ARTIST - TITLE DURATION   a track starts at 0 (DURATION: seconds or M:SS, 0 unknown);
+                                 the same track again is a new play (repeat-one)
+  pause | resume | stop          stop: the track ended or the user stopped
+  seek MS                        the position jumped (adds no listened time)
+  flush                          try delivering now, ignoring the back-off once
+  drain [MS]                     wait until nothing is pending (default 5000), print pending
+  # comment                      ignored, as are blank lines
+A bad line is reported on stderr and the session goes on. At the end of input it waits up
+to --drain-ms (default 5000) for deliveries, then stops; plays not delivered stay in the
+queue file, for the next lfm listen (or any liblfm scrobbler) on it.
+--simulated-clock (for tests and demos): time stands still, starting at the real time, and
+moves only by lines `advance MS`, so a whole session runs in an instant."
+        }
         _ => return None,
     })
 }
@@ -167,7 +189,8 @@ fn describe_error(e: &lfm::Error) -> String {
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
-    match run(&argv, &mut std::io::stdout().lock()) {
+    // Not locked for the whole run: `listen` prints events from the scrobbler's thread.
+    match run(&argv, &mut std::io::stdout()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => {
             eprintln!("lfm: {message}\n(see lfm --help)");
@@ -183,9 +206,16 @@ fn main() -> ExitCode {
 fn run(argv: &[String], out: &mut dyn Write) -> Result<(), Failure> {
     let mut with_value: Vec<&str> = GLOBAL_OPTIONS.to_vec();
     with_value.extend_from_slice(TRACK_OPTIONS);
-    with_value.extend_from_slice(&["username", "wait-secs", "poll-secs", "queue"]);
+    with_value.extend_from_slice(&["username", "wait-secs", "poll-secs", "queue", "drain-ms"]);
     let mut flags: Vec<&str> = GLOBAL_FLAGS.to_vec();
-    flags.extend_from_slice(&["signed", "session", "post", "write"]);
+    flags.extend_from_slice(&[
+        "signed",
+        "session",
+        "post",
+        "write",
+        "json",
+        "simulated-clock",
+    ]);
     let args = Args::parse(argv, &with_value, &flags)?;
     let command = args.positional.first().map(String::as_str);
     let w = |out: &mut dyn Write, text: &str| {
@@ -215,6 +245,7 @@ fn run(argv: &[String], out: &mut dyn Write) -> Result<(), Failure> {
         }
         "scrobble" => scrobble(&args, out),
         "queue" => queue(&args, rest, out),
+        "listen" => listen(&args, out),
         other => Err(Failure::Usage(format!("unknown command {other:?}"))),
     }
 }
@@ -401,6 +432,7 @@ fn track(args: &Args, with_timestamp: bool) -> Result<Track, Failure> {
         },
         duration_secs: args.number("duration")?.unwrap_or(0),
         track_number: args.number("track-number")?.unwrap_or(0),
+        chosen_by_user: None,
     })
 }
 
@@ -416,6 +448,31 @@ fn scrobble(args: &Args, out: &mut dyn Write) -> Result<(), Failure> {
             verdict.code, verdict.message
         )))
     }
+}
+
+fn listen(args: &Args, out: &mut dyn Write) -> Result<(), Failure> {
+    let path = args
+        .get("queue")
+        .ok_or_else(|| Failure::Usage("listen needs --queue PATH".into()))?;
+    let options = listen::Options {
+        queue_path: Path::new(path),
+        json: args.flag("json"),
+        simulated_clock: args.flag("simulated-clock"),
+        drain_at_end: args
+            .number::<u64>("drain-ms")?
+            .map_or(listen::DEFAULT_DRAIN, Duration::from_millis),
+    };
+    let client = client(args)?;
+    if !client.has_session() {
+        eprintln!("lfm listen: no session key (--session-key or LFM_SESSION_KEY): plays are queued, not sent");
+    }
+    let left = listen::listen(client, &options, &mut std::io::stdin().lock(), out)?;
+    if left > 0 {
+        eprintln!(
+            "lfm listen: {left} play(s) not delivered yet stay in {path}; the next lfm listen on it sends them"
+        );
+    }
+    Ok(())
 }
 
 fn queue(args: &Args, rest: &[String], out: &mut dyn Write) -> Result<(), Failure> {

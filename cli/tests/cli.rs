@@ -42,7 +42,15 @@ fn help_version_and_usage_errors() {
         out.contains("commands:") && out.contains("exit codes"),
         "{out}"
     );
-    for command in ["sign", "auth", "call", "nowplaying", "scrobble", "queue"] {
+    for command in [
+        "sign",
+        "auth",
+        "call",
+        "nowplaying",
+        "scrobble",
+        "queue",
+        "listen",
+    ] {
         let (code, out, _) = run(&mut lfm(&s, &[command, "--help"]));
         assert_eq!(code, 0, "{command}");
         assert!(out.starts_with("usage: lfm"), "{command}: {out}");
@@ -269,4 +277,132 @@ fn auth_token_polls_until_approved_and_verbose_logs_redact() {
         !log.contains("[error]"),
         "a pending token is not an error: {log}"
     );
+}
+
+/// Run `lfm listen ARGS` with `script` on stdin and a session key; (exit code, stdout, stderr).
+fn listen(s: &MockServer, args: &[&str], script: &str) -> (i32, String, String) {
+    let mut argv = vec!["listen"];
+    argv.extend_from_slice(args);
+    let mut child = lfm(s, &argv)
+        .env("LFM_SESSION_KEY", s.create_session())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    run_child(child)
+}
+
+fn run_child(child: std::process::Child) -> (i32, String, String) {
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+fn stored(s: &MockServer) -> Vec<(String, String, i64)> {
+    s.scrobbles()
+        .into_iter()
+        .map(|p| (p.artist, p.track, p.timestamp))
+        .collect()
+}
+
+#[test]
+fn listen_scrobbles_a_piped_session_and_reports_bad_lines() {
+    let s = server();
+    let dir = std::env::temp_dir().join(format!("lfm-cli-listen-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let queue = dir.join("listen.lfmq");
+    let q = queue.to_str().unwrap();
+    let script = "\
+# a player's session, with a simulated clock
+play Artist - Full Play 200
+advance 100000
+play Artist - Skipped 200
+advance 30000
+pause
+advance 600000
+resume
+stop
+
+play beatles - let it be 4:03
+seek 200000
+seek 0
+advance 60000
+bogus line
+advance 61500
+stop
+play Artist - Too Short 25
+advance 25000
+stop
+drain 20000
+";
+    let (code, out, err) = listen(&s, &["--queue", q, "--simulated-clock"], script);
+    assert_eq!(code, 0, "{out}\n{err}");
+    // Exactly the plays that count, with the timestamps of their starts: the corrected one
+    // started 730 s (of the simulated clock) after the first.
+    let got = stored(&s);
+    let names: Vec<(&str, &str)> = got
+        .iter()
+        .map(|(a, t, _)| (a.as_str(), t.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [("Artist", "Full Play"), ("The Beatles", "Let It Be")]
+    );
+    assert_eq!(got[1].2 - got[0].2, 730);
+    // (Now playing is sent for the latest track only: with the clock simulated, lines
+    // come faster than the server answers, so which ones are announced is not asserted.)
+    assert!(
+        out.contains("scrobbled: beatles - let it be")
+            && out.contains(r#"(Last.fm corrected: artist "The Beatles", title "Let It Be")"#),
+        "{out}"
+    );
+    assert!(out.contains("pending: 0"), "{out}");
+    assert!(
+        !out.contains("queued: Artist - Skipped") && !out.contains("queued: Artist - Too Short")
+    );
+    assert!(
+        err.contains("line 15 ignored: bogus line: unknown event"),
+        "{err}"
+    );
+
+    // --json, and the end of input drains without a `drain` line. Without
+    // --simulated-clock, `advance` is refused and the session goes on.
+    let script =
+        "play Second - Run 200\nadvance 100000\nplay beatles - Third 200\nadvance 100000\n";
+    let (code, out, err) = listen(&s, &["--queue", q, "--json", "--simulated-clock"], script);
+    assert_eq!(code, 0, "{err}");
+    let events: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let delivered: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["event"] == "delivered")
+        .collect();
+    let titles: Vec<&serde_json::Value> = delivered.iter().map(|e| &e["track"]).collect();
+    assert_eq!(titles, ["Run", "Third"], "{out}");
+    assert_eq!(delivered[1]["artist"], "beatles");
+    assert_eq!(delivered[1]["corrected_artist"], "The Beatles");
+    assert!(delivered[0].get("corrected_artist").is_none());
+    assert_eq!(stored(&s).len(), 4);
+    let (code, _, err) = listen(&s, &["--queue", q], "advance 5\nstop\n");
+    assert_eq!(code, 0);
+    assert!(
+        err.contains("line 1 ignored: advance 5: advance needs --simulated-clock"),
+        "{err}"
+    );
+    let (code, _, err) = listen(&s, &[], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("listen needs --queue PATH"), "{err}");
 }

@@ -413,9 +413,39 @@ fn get_session(ctx: &Ctx<'_>, _: Option<&str>) -> Result<Value, ApiError> {
     Ok(session_reply(&key))
 }
 
-/// `{"corrected":"0","#text":text}`.
+/// Last.fm's autocorrect, as a fixed table of misspelt names (matched whole, ignoring ASCII
+/// case and surrounding spaces) and their right spelling. A name found here is stored in
+/// its right spelling and answered `{"corrected":"1","#text":right}`.
+pub const AUTOCORRECT: &[(&str, &str)] = &[
+    ("beatles", "The Beatles"),
+    ("the beatles", "The Beatles"),
+    ("guns and roses", "Guns N' Roses"),
+    ("guns n roses", "Guns N' Roses"),
+    ("let it be", "Let It Be"),
+    ("abbey road", "Abbey Road"),
+];
+
+/// The right spelling of `text` when [`AUTOCORRECT`] knows it and it differs.
+fn autocorrect(text: &str) -> Option<&'static str> {
+    AUTOCORRECT
+        .iter()
+        .find(|(wrong, _)| wrong.eq_ignore_ascii_case(text.trim()))
+        .map(|(_, right)| *right)
+        .filter(|right| *right != text)
+}
+
+/// `text` as the server keeps it: corrected by [`AUTOCORRECT`] or as sent.
+fn as_stored(text: &str) -> String {
+    autocorrect(text).unwrap_or(text).to_string()
+}
+
+/// `{"corrected":"0","#text":text}`, or `"1"` and the right spelling when [`AUTOCORRECT`]
+/// corrects it.
 fn corrected(text: &str) -> Value {
-    json!({"corrected": "0", "#text": text})
+    match autocorrect(text) {
+        Some(right) => json!({"corrected": "1", "#text": right}),
+        None => json!({"corrected": "0", "#text": text}),
+    }
 }
 
 /// The ignore code the marker strings in artist/track names ask for (1, 2) or 0.
@@ -457,10 +487,12 @@ fn update_now_playing(ctx: &Ctx<'_>, user: Option<&str>) -> Result<Value, ApiErr
     if code == 0 {
         let mut record = serde_json::Map::new();
         record.insert("user".into(), json!(user.unwrap_or(MOCK_USERNAME)));
-        record.insert("artist".into(), json!(artist));
-        record.insert("track".into(), json!(track));
+        record.insert("artist".into(), json!(as_stored(artist)));
+        record.insert("track".into(), json!(as_stored(track)));
+        if let Some(v) = album {
+            record.insert("album".into(), json!(as_stored(v)));
+        }
         for (name, value) in [
-            ("album", album),
             ("albumArtist", album_artist),
             ("mbid", p.non_empty("mbid")),
             ("context", p.non_empty("context")),
@@ -652,9 +684,9 @@ fn scrobble(ctx: &Ctx<'_>, user: Option<&str>) -> Result<Value, ApiError> {
             }
             st.store_scrobble(StoredScrobble {
                 user: user.to_string(),
-                artist: item.artist.clone(),
-                track: item.track.clone(),
-                album: item.album.clone(),
+                artist: as_stored(&item.artist),
+                track: as_stored(&item.track),
+                album: item.album.as_deref().map(as_stored),
                 album_artist: item.album_artist.clone(),
                 timestamp: item.timestamp,
                 duration: item.duration,
@@ -735,6 +767,23 @@ mod tests {
         assert_eq!(two[0].artist, "A");
         assert_eq!(two[0].track_number, Some(3));
         assert_eq!(two[1].timestamp, 6);
+    }
+
+    #[test]
+    fn autocorrect_corrects_listed_misspellings_only() {
+        for (sent, flag, answered) in [
+            ("beatles", "1", "The Beatles"),
+            (" GUNS N ROSES", "1", "Guns N' Roses"),
+            ("The Beatles", "0", "The Beatles"),
+            ("Beatles fan", "0", "Beatles fan"),
+        ] {
+            assert_eq!(
+                corrected(sent),
+                json!({"corrected": flag, "#text": answered}),
+                "{sent}"
+            );
+        }
+        assert_eq!(as_stored("let it be"), "Let It Be");
     }
 
     #[test]

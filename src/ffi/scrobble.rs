@@ -53,6 +53,7 @@ pub(crate) unsafe fn track_arg(t: &lfm_track) -> crate::Result<Track> {
         timestamp: t.timestamp,
         duration_secs: t.duration_secs,
         track_number: t.track_number,
+        chosen_by_user: None,
     })
 }
 

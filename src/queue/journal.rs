@@ -119,6 +119,9 @@ impl Record {
                 m.insert("timestamp".into(), track.timestamp.into());
                 m.insert("duration".into(), track.duration_secs.into());
                 m.insert("trackNumber".into(), track.track_number.into());
+                if let Some(chosen) = track.chosen_by_user {
+                    m.insert("chosenByUser".into(), chosen.into());
+                }
                 m.insert("queuedAt".into(), (*queued_at).into());
                 if *attempts > 0 {
                     m.insert("attempts".into(), (*attempts).into());
@@ -183,6 +186,8 @@ impl Record {
                     timestamp: v.get("timestamp")?.as_i64()?,
                     duration_secs: u32::try_from(u64_of("duration").unwrap_or(0)).ok()?,
                     track_number: u32::try_from(u64_of("trackNumber").unwrap_or(0)).ok()?,
+                    // A later key: records written before it have none (unknown).
+                    chosen_by_user: v.get("chosenByUser").and_then(Value::as_bool),
                 },
                 queued_at: v.get("queuedAt").and_then(Value::as_i64).unwrap_or(0),
                 attempts: u32::try_from(u64_of("attempts").unwrap_or(0)).ok()?,
@@ -639,6 +644,7 @@ mod tests {
                 album: Some("A".into()),
                 timestamp: 1_700_000_000,
                 duration_secs: 200,
+                chosen_by_user: Some(false),
                 ..Track::default()
             },
             queued_at: 1_700_000_100,
@@ -679,6 +685,45 @@ mod tests {
         let parsed = parse(text.as_bytes());
         assert_eq!(parsed.records, records);
         assert!(parsed.has_header && !parsed.torn_tail && parsed.damaged_lines.is_empty());
+    }
+
+    #[test]
+    fn a_push_written_before_chosen_by_user_existed_still_loads() {
+        // A line exactly as the journal wrote it before the key existed.
+        let old = r#"2fc69560 {"album":"Album","albumArtist":"Album Artist","artist":"Artist","duration":200,"id":1,"mbid":"0a1b2c3d-0000-4000-8000-000000000001","op":"push","queuedAt":1700000100,"timestamp":1700000000,"track":"Title","trackNumber":3}"#;
+        let parsed = parse(format!("{HEADER}\n{old}\n").as_bytes());
+        assert!(parsed.damaged_lines.is_empty(), "{parsed:?}");
+        let [Record::Push { track, .. }] = &parsed.records[..] else {
+            panic!("{parsed:?}");
+        };
+        let expected = Track {
+            artist: "Artist".into(),
+            track: "Title".into(),
+            album: Some("Album".into()),
+            album_artist: Some("Album Artist".into()),
+            mbid: Some("0a1b2c3d-0000-4000-8000-000000000001".into()),
+            timestamp: 1_700_000_000,
+            duration_secs: 200,
+            track_number: 3,
+            chosen_by_user: None,
+        };
+        assert_eq!(track, &expected);
+        // Every field, the new one included, survives a round trip.
+        for chosen in [Some(true), Some(false)] {
+            let record = Record::Push {
+                id: 2,
+                track: Track {
+                    chosen_by_user: chosen,
+                    ..expected.clone()
+                },
+                queued_at: 1,
+                attempts: 0,
+                isolated_failures: 0,
+                last_error: None,
+            };
+            let line = encode_line(&record);
+            assert_eq!(decode_line(line.trim_end().as_bytes()), Some(record));
+        }
     }
 
     #[test]

@@ -42,6 +42,7 @@ pub mod journal;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -50,6 +51,7 @@ use crate::client::Client;
 use crate::error::{Error, Result, Status};
 use crate::log::Level;
 use crate::ratelimit;
+use crate::scrobble::Corrections;
 use crate::track::{Track, MAX_PLAY_AGE_SECS};
 
 /// First suggested wait after a failed flush; doubles per failure in a row.
@@ -111,6 +113,70 @@ pub struct FlushOutcome {
     pub rejected: usize,
     /// Why the flush stopped early; every unsent play is still queued.
     pub error: Option<Error>,
+    /// What became of each play this flush settled (delivered or rejected), in the order
+    /// it learnt it; plays still pending are not listed.
+    pub plays: Vec<PlayOutcome>,
+    /// The flush stopped because the account's daily scrobble limit is reached (Last.fm's
+    /// ignored code 5): `error` says so, and its `retry_after_ms` is the time to the next
+    /// midnight UTC, when the limit resets.
+    pub daily_limit: bool,
+    /// The flush stopped because its [`FlushControl`] asked it to, before sending every
+    /// pending play (`error` is `None`; the unsent plays are pending as before).
+    pub stopped: bool,
+}
+
+/// What a flush decided about one play.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlayOutcome {
+    /// The server accepted the play (it left the queue).
+    Delivered {
+        /// Its queue id.
+        id: u64,
+        /// The play, as queued.
+        track: Track,
+        /// The names the server corrected.
+        corrections: Corrections,
+    },
+    /// The play is rejected and will not be sent again unless retried; see
+    /// [`EntryState::Rejected`].
+    Rejected {
+        /// Its queue id.
+        id: u64,
+        /// The play, as queued.
+        track: Track,
+        /// Last.fm's ignored code (1..4), 0 when none.
+        ignored_code: i32,
+        /// The API error that isolated it (6 or 13), 0 when none.
+        api_code: i32,
+        /// Why, for the user.
+        reason: String,
+    },
+}
+
+/// Lets another thread stop a [`Queue::flush_with`] between requests: once
+/// [`FlushControl::stop`] is called, the flush starts no new request (the one in flight, if
+/// any, completes and its verdicts are recorded) and returns with
+/// [`FlushOutcome::stopped`]. A stopped control stays stopped.
+#[derive(Debug, Default)]
+pub struct FlushControl {
+    stop: AtomicBool,
+}
+
+impl FlushControl {
+    /// A control that has not asked anything.
+    pub fn new() -> FlushControl {
+        FlushControl::default()
+    }
+
+    /// Ask every flush using this control to start no new request.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`FlushControl::stop`] was called.
+    pub fn is_stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
 }
 
 /// What was found damaged when the queue was opened.
@@ -629,9 +695,15 @@ impl Queue {
     /// the module documentation. Blocks while it talks to the server; pushes from other
     /// threads proceed meanwhile.
     pub fn flush(&self, client: &Client) -> FlushOutcome {
+        self.flush_with(client, &FlushControl::new())
+    }
+
+    /// [`Queue::flush`], which another thread can stop between requests with `control`
+    /// (e.g. on shutdown): after [`FlushControl::stop`], no new request is sent.
+    pub fn flush_with(&self, client: &Client, control: &FlushControl) -> FlushOutcome {
         let _one_at_a_time = self.flushing.lock().unwrap_or_else(|p| p.into_inner());
         let mut outcome = FlushOutcome::default();
-        if let Err(e) = self.flush_inner(client, &mut outcome) {
+        if let Err(e) = self.flush_inner(client, control, &mut outcome) {
             let mut state = self.lock();
             let streak = state.failed_flushes_in_a_row;
             state.failed_flushes_in_a_row = streak.saturating_add(1);
@@ -673,13 +745,22 @@ impl Queue {
         outcome
     }
 
-    fn flush_inner(&self, client: &Client, outcome: &mut FlushOutcome) -> Result<()> {
+    fn flush_inner(
+        &self,
+        client: &Client,
+        control: &FlushControl,
+        outcome: &mut FlushOutcome,
+    ) -> Result<()> {
         self.reject_too_old(outcome)?;
         let max_batch = client.max_batch();
         let mut flush = FlushState::default();
         // Batches split by bisection wait here, ahead of fresh ones.
         let mut split: VecDeque<Vec<(u64, Track)>> = VecDeque::new();
         let stopped = loop {
+            if control.is_stopped() {
+                outcome.stopped = true;
+                break None;
+            }
             let batch = match split.pop_front() {
                 Some(b) => b,
                 None => self.lock().next_batch(max_batch, &flush.set_aside_ids),
@@ -693,6 +774,7 @@ impl Queue {
                     flush.failed_in_a_row = 0;
                     flush.server_accepted_any |= verdicts.iter().any(|v| v.code == 0);
                     if self.apply_verdicts(&batch, &verdicts, outcome)? {
+                        outcome.daily_limit = true;
                         break Some(
                             Error::new(
                                 Status::Api,
@@ -790,6 +872,13 @@ impl Queue {
                         e.message()
                     )
                 };
+                outcome.plays.push(PlayOutcome::Rejected {
+                    id: *id,
+                    track: entry.track.clone(),
+                    ignored_code: 0,
+                    api_code: e.api_code(),
+                    reason: reason.clone(),
+                });
                 records.push(Record::Reject {
                     id: *id,
                     ignored_code: 0,
@@ -811,20 +900,30 @@ impl Queue {
         let max_age_secs = i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX);
         let cutoff = now_unix().saturating_sub(max_age_secs);
         let days = max_age.as_secs() / 86_400;
+        let reason = format!(
+            "played more than {days} days ago: the server would refuse it, and liblfm never re-stamps plays"
+        );
         let mut state = self.lock();
-        let records: Vec<Record> = state
+        let mut records = Vec::new();
+        for e in state
             .entries
             .values()
             .filter(|e| e.state == EntryState::Pending && e.track.timestamp < cutoff)
-            .map(|e| Record::Reject {
+        {
+            outcome.plays.push(PlayOutcome::Rejected {
+                id: e.id,
+                track: e.track.clone(),
+                ignored_code: 3,
+                api_code: 0,
+                reason: reason.clone(),
+            });
+            records.push(Record::Reject {
                 id: e.id,
                 ignored_code: 3,
                 api_code: 0,
-                reason: format!(
-                    "played more than {days} days ago: the server would refuse it, and liblfm never re-stamps plays"
-                ),
-            })
-            .collect();
+                reason: reason.clone(),
+            });
+        }
         outcome.rejected += records.len();
         state.record(records)
     }
@@ -839,16 +938,32 @@ impl Queue {
         let mut done = Vec::new();
         let mut records = Vec::new();
         let mut daily_limit = false;
-        for ((id, _), v) in batch.iter().zip(verdicts) {
+        for ((id, track), v) in batch.iter().zip(verdicts) {
             match v.code {
-                0 => done.push(*id),
+                0 => {
+                    done.push(*id);
+                    outcome.plays.push(PlayOutcome::Delivered {
+                        id: *id,
+                        track: track.clone(),
+                        corrections: v.corrections.clone(),
+                    });
+                }
                 5 => daily_limit = true,
-                code => records.push(Record::Reject {
-                    id: *id,
-                    ignored_code: code,
-                    api_code: 0,
-                    reason: v.message.clone(),
-                }),
+                code => {
+                    outcome.plays.push(PlayOutcome::Rejected {
+                        id: *id,
+                        track: track.clone(),
+                        ignored_code: code,
+                        api_code: 0,
+                        reason: v.message.clone(),
+                    });
+                    records.push(Record::Reject {
+                        id: *id,
+                        ignored_code: code,
+                        api_code: 0,
+                        reason: v.message.clone(),
+                    });
+                }
             }
         }
         outcome.sent += done.len();

@@ -8,12 +8,14 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use super::tracker::UnknownDuration;
 use super::tracker::{Action, PlayTracker, PlayerEvent, TrackerConfig};
 use crate::client::Client;
 use crate::error::{Error, Result, Status};
 use crate::log::Level;
-use crate::queue::{EntryState, Queue};
+use crate::queue::{FlushControl, PlayOutcome, Queue};
 use crate::ratelimit;
+pub use crate::scrobble::Corrections;
 use crate::track::Track;
 
 /// A clock in Unix milliseconds.
@@ -61,20 +63,11 @@ pub enum EventKind {
     Rejected,
     /// Delivery failed for now; the worker tries again in `retry_after_ms`.
     Deferred,
-    /// The server refused the session key (error 9) or the client has none; delivery stops,
-    /// every play kept, until [`Client::set_session_key`] is called again.
+    /// The server refused the credentials in a way only the user (or the developer) can
+    /// fix: the session key (error 9, or the client has none), the authentication (4), the
+    /// API key (10) or a suspended API key (26), `code` saying which. Delivery stops, every
+    /// play kept, until [`Client::set_session_key`] is called again.
     AuthLost,
-}
-
-/// Corrections the server made to a track's names; `None` where it made none.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Corrections {
-    /// Corrected artist.
-    pub artist: Option<String>,
-    /// Corrected title.
-    pub track: Option<String>,
-    /// Corrected album.
-    pub album: Option<String>,
 }
 
 /// Something the scrobbler did, for the player's UI and logs. Never contains a secret.
@@ -90,7 +83,8 @@ pub struct Event {
     pub message: String,
     /// [`EventKind::Deferred`]: milliseconds (by the scrobbler's clock) until the next try.
     pub retry_after_ms: i64,
-    /// The server's corrections (not reported yet: see the module docs).
+    /// Last.fm's corrections to the play's names ([`EventKind::NowPlaying`] and
+    /// [`EventKind::Delivered`]); empty if none.
     pub corrections: Corrections,
 }
 
@@ -120,6 +114,8 @@ impl Event {
 struct Shared {
     client: Arc<Client>,
     queue: Queue,
+    /// Stopped by `close`: a flush under way starts no new request.
+    flush_control: FlushControl,
     state: Mutex<State>,
     /// Wakes the delivery worker: events to report, plays to deliver, stop.
     worker_wake: Condvar,
@@ -131,14 +127,14 @@ struct Shared {
     push_lock: Mutex<()>,
     clock: Mutex<Option<SharedClock>>,
     listener: Mutex<Option<SharedListener>>,
+    /// Held while the listener is called, so that `close` can wait for a call under way.
+    listener_calls: Mutex<()>,
 }
 
 struct State {
     tracker: PlayTracker,
     /// Plays that became due, in order, not yet in the queue file.
     to_push: VecDeque<Track>,
-    /// Plays in the queue whose verdict has not been reported yet.
-    outstanding: Vec<Track>,
     /// Events waiting for the worker to report them.
     events: VecDeque<Event>,
     /// The latest track to announce as now playing.
@@ -155,6 +151,8 @@ struct State {
     pushed_during_flush: bool,
     flushing: bool,
     stopping: bool,
+    /// `close` returned before the threads ended: no event is reported any more.
+    abandoned: bool,
     threads_running: usize,
 }
 
@@ -162,10 +160,6 @@ fn system_now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-fn same_play(a: &Track, b: &Track) -> bool {
-    a.timestamp == b.timestamp && a.artist == b.artist && a.track == b.track
 }
 
 fn millis_i64(d: Duration) -> i64 {
@@ -182,14 +176,13 @@ fn until_next_utc_day_ms(now_ms: i64) -> i64 {
     DAY_MS - now_ms.rem_euclid(DAY_MS)
 }
 
-/// The queue reports the daily limit as an API-status error without an API code (the
-/// server's per-play ignored code 5 is not an API error).
-fn is_daily_limit(e: &Error) -> bool {
-    e.status() == Status::Api && e.api_code() == 0
-}
+/// API errors that waiting cannot fix: 4 (authentication failed), 9 (session key
+/// refused), 10 (invalid API key), 26 (suspended API key).
+const AUTH_LOST_API_CODES: [i32; 4] = [4, 9, 10, 26];
 
 fn is_auth_lost(e: &Error) -> bool {
-    e.status() == Status::NoSession || (e.status() == Status::Api && e.api_code() == 9)
+    e.status() == Status::NoSession
+        || (e.status() == Status::Api && AUTH_LOST_API_CODES.contains(&e.api_code()))
 }
 
 impl Shared {
@@ -228,6 +221,12 @@ impl Shared {
         due
     }
 
+    /// Let the tracker count time up to `now_ms` and take its decisions.
+    fn poll_tracker(&self, state: &mut State, now_ms: i64) {
+        let actions = state.tracker.poll(now_ms);
+        self.take_actions(state, actions);
+    }
+
     fn emit(&self, state: &mut State, event: Event) {
         state.events.push_back(event);
         self.worker_wake.notify_one();
@@ -248,7 +247,6 @@ impl Shared {
                 Ok(added) => {
                     state.to_push.pop_front();
                     if added {
-                        state.outstanding.push(track.clone());
                         state.deliver_wanted = true;
                         state.pushed_during_flush |= state.flushing;
                         self.emit(&mut state, Event::new(EventKind::Queued, Some(track)));
@@ -270,10 +268,19 @@ impl Shared {
         lined_up + self.queue.len()
     }
 
-    /// Report the waiting events to the listener, outside every lock.
+    /// Report the waiting events to the listener, outside every lock but `listener_calls`
+    /// (which no other call of the scrobbler takes), unless `close` has given up on this
+    /// thread.
     fn report_events(&self) {
         let events: Vec<Event> = self.lock().events.drain(..).collect();
         if events.is_empty() {
+            return;
+        }
+        let _calls = self
+            .listener_calls
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if self.lock().abandoned {
             return;
         }
         let listener = self
@@ -307,7 +314,7 @@ impl Shared {
         state.retry_at_ms.is_none_or(|at| now_ms >= at)
     }
 
-    /// One flush, then report what became of every outstanding play and decide when to
+    /// One flush, then report what became of every play it settled and decide when to
     /// try again.
     fn deliver(&self, now_ms: i64) {
         {
@@ -316,41 +323,41 @@ impl Shared {
             state.pushed_during_flush = false;
             state.deliver_wanted = false;
         }
-        let outcome = self.queue.flush(&self.client);
-        // Outstanding plays first, then the queue: a play added to `outstanding` after this
-        // was pushed before, so `entries` below sees it.
-        let outstanding = self.lock().outstanding.clone();
-        let entries = self.queue.entries();
-        let mut resolved = Vec::new();
-        for track in outstanding {
-            let entry = entries.iter().find(|e| same_play(&e.track, &track));
-            match entry.map(|e| &e.state) {
-                Some(EntryState::Pending) => {}
-                None => resolved.push(Event::new(EventKind::Delivered, Some(track))),
-                Some(EntryState::Rejected {
-                    ignored_code,
-                    api_code,
-                    reason,
-                }) => resolved.push(Event {
-                    code: if *ignored_code != 0 {
-                        *ignored_code
-                    } else {
-                        *api_code
-                    },
-                    message: reason.clone(),
-                    ..Event::new(EventKind::Rejected, Some(track))
-                }),
-            }
-        }
+        let outcome = self.queue.flush_with(&self.client, &self.flush_control);
         let still_pending = outcome.error.is_some() || !self.queue.is_empty();
 
         let mut state = self.lock();
         state.flushing = false;
-        for event in resolved {
-            if let Some(t) = &event.track {
-                state.outstanding.retain(|o| !same_play(o, t));
-            }
+        for play in outcome.plays {
+            let event = match play {
+                PlayOutcome::Delivered {
+                    track, corrections, ..
+                } => Event {
+                    corrections,
+                    ..Event::new(EventKind::Delivered, Some(track))
+                },
+                PlayOutcome::Rejected {
+                    track,
+                    ignored_code,
+                    api_code,
+                    reason,
+                    ..
+                } => Event {
+                    code: if ignored_code != 0 {
+                        ignored_code
+                    } else {
+                        api_code
+                    },
+                    message: reason,
+                    ..Event::new(EventKind::Rejected, Some(track))
+                },
+            };
             self.emit(&mut state, event);
+        }
+        if outcome.stopped {
+            // Closing: nothing to decide.
+            self.progress.notify_all();
+            return;
         }
         match outcome.error {
             Some(e) if is_auth_lost(&e) => {
@@ -362,7 +369,7 @@ impl Shared {
             Some(e) => {
                 let streak = state.failures_in_a_row;
                 state.failures_in_a_row = streak.saturating_add(1);
-                let wait_ms = if is_daily_limit(&e) {
+                let wait_ms = if outcome.daily_limit {
                     until_next_utc_day_ms(now_ms)
                         .saturating_add(millis_i64(at_least_jittered(DAILY_LIMIT_SPREAD)))
                 } else if e.retry_after_ms() > 0 {
@@ -437,11 +444,7 @@ impl Shared {
                 state.deliver_wanted = false;
             }
             let now_ms = self.now_ms();
-            {
-                let mut state = self.lock();
-                let actions = state.tracker.poll(now_ms);
-                self.take_actions(&mut state, actions);
-            }
+            self.poll_tracker(&mut self.lock(), now_ms);
             if let Err(e) = self.push_due() {
                 self.client.log(Level::Error, || {
                     format!("scrobbler: cannot queue a play: {e}")
@@ -489,8 +492,13 @@ impl Shared {
                         .unwrap_or_else(|p| p.into_inner());
                 }
             };
-            let event = match self.client.update_now_playing(&track) {
-                Ok(()) => Event::new(EventKind::NowPlaying, Some(track)),
+            let event = match self.client.send_now_playing(&track) {
+                Ok(verdict) => Event {
+                    code: verdict.code,
+                    message: verdict.message,
+                    corrections: verdict.corrections,
+                    ..Event::new(EventKind::NowPlaying, Some(track))
+                },
                 Err(e) => Event::failed(EventKind::NowPlaying, Some(track), &e),
             };
             let mut state = self.lock();
@@ -536,19 +544,13 @@ impl Scrobbler {
     /// an earlier scrobbler are delivered too.
     pub fn new(client: Arc<Client>, queue_path: &Path) -> Result<Scrobbler> {
         let queue = Queue::open(queue_path)?;
-        let outstanding = queue
-            .entries()
-            .into_iter()
-            .filter(|e| e.state == EntryState::Pending)
-            .map(|e| e.track)
-            .collect();
         let shared = Arc::new(Shared {
             client,
             queue,
+            flush_control: FlushControl::new(),
             state: Mutex::new(State {
                 tracker: PlayTracker::default(),
                 to_push: VecDeque::new(),
-                outstanding,
                 events: VecDeque::new(),
                 now_playing: None,
                 deliver_wanted: true,
@@ -558,6 +560,7 @@ impl Scrobbler {
                 pushed_during_flush: false,
                 flushing: false,
                 stopping: false,
+                abandoned: false,
                 threads_running: 2,
             }),
             worker_wake: Condvar::new(),
@@ -566,6 +569,7 @@ impl Scrobbler {
             push_lock: Mutex::new(()),
             clock: Mutex::new(None),
             listener: Mutex::new(None),
+            listener_calls: Mutex::new(()),
         });
         let mut threads = Vec::with_capacity(2);
         for (name, body) in [
@@ -654,6 +658,29 @@ impl Scrobbler {
         self.shared.lock().tracker.set_config(config);
     }
 
+    /// Whether plays of unknown duration (0) are scrobbled after 4 minutes of listening
+    /// (the default) or never (streams, radio). A play under way keeps the rule it started
+    /// with.
+    pub fn set_unknown_duration(&self, rule: UnknownDuration) {
+        let mut state = self.shared.lock();
+        let config = TrackerConfig {
+            unknown_duration: rule,
+            ..state.tracker.config()
+        };
+        state.tracker.set_config(config);
+    }
+
+    /// Resuming after a pause longer than `pause` sends now playing again (default
+    /// 5 minutes; `Duration::MAX`: never).
+    pub fn set_now_playing_after_pause(&self, pause: Duration) {
+        let mut state = self.shared.lock();
+        let config = TrackerConfig {
+            now_playing_after_pause_ms: millis_i64(pause),
+            ..state.tracker.config()
+        };
+        state.tracker.set_config(config);
+    }
+
     /// Report events to `listener` (`None`: to nobody), on the scrobbler's thread. The
     /// listener may call the scrobbler (and its client) back.
     pub fn set_listener(&self, listener: Option<Listener>) {
@@ -686,12 +713,15 @@ impl Scrobbler {
         self.shared.pending()
     }
 
-    /// Block until no play is pending or `timeout` (real time) passes; returns how many
-    /// are left. Does not bypass the back-off.
+    /// Block until no play is pending (a play due by the clock now included) or `timeout`
+    /// (real time) passes; returns how many are left. Does not bypass the back-off.
     pub fn drain(&self, timeout: Duration) -> usize {
         let deadline = Instant::now() + timeout;
+        let now_ms = self.shared.now_ms();
         {
             let mut state = self.shared.lock();
+            // A play due by now that the worker has not seen due yet is pending too.
+            self.shared.poll_tracker(&mut state, now_ms);
             state.deliver_wanted = true;
             self.shared.worker_wake.notify_one();
         }
@@ -713,21 +743,19 @@ impl Scrobbler {
     }
 
     /// Stop within `timeout` (real time): a play that is due by now is queued first, no
-    /// new request starts after this returns, and undelivered plays stay in the queue file
-    /// for the next [`Scrobbler::new`]. Player calls fail afterwards; closing again only
-    /// waits again. Returns whether both threads ended in time; one still waiting on the
-    /// server ends when that request does (see the module docs). Called from the listener,
-    /// it stops the scrobbler without waiting and returns `false`.
+    /// new request starts once this is called (a flush under way stops between requests),
+    /// and undelivered plays stay in the queue file for the next [`Scrobbler::new`]. Player
+    /// calls fail afterwards; closing again only waits again. Returns whether both threads
+    /// ended in time; one still waiting on the server ends when that request does, and
+    /// reports no event after this returns (a listener call under way is waited for, past
+    /// the timeout if need be). See the module docs. Called from the listener, it stops the
+    /// scrobbler without waiting and returns `false`.
     pub fn close(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         let first = !self.shared.lock().stopping;
         if first {
             let now_ms = self.shared.now_ms();
-            {
-                let mut state = self.shared.lock();
-                let actions = state.tracker.poll(now_ms);
-                self.shared.take_actions(&mut state, actions);
-            }
+            self.shared.poll_tracker(&mut self.shared.lock(), now_ms);
             if let Err(e) = self.shared.push_due() {
                 self.shared.client.log(Level::Error, || {
                     format!("scrobbler: a due play could not be queued at close: {e}")
@@ -736,6 +764,7 @@ impl Scrobbler {
         }
         let mut state = self.shared.lock();
         state.stopping = true;
+        self.shared.flush_control.stop();
         self.shared.worker_wake.notify_all();
         self.shared.now_playing_wake.notify_all();
         let me = std::thread::current().id();
@@ -745,7 +774,15 @@ impl Scrobbler {
         while state.threads_running > 0 {
             let now = Instant::now();
             if now >= deadline {
-                // A thread blocked on the server ends when its request does.
+                // A thread blocked on the server ends when its request does, reporting
+                // nothing: wait for a listener call under way, then let none start.
+                drop(state);
+                let _calls = self
+                    .shared
+                    .listener_calls
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                self.shared.lock().abandoned = true;
                 return false;
             }
             state = self

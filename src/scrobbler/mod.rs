@@ -12,15 +12,21 @@
 //!   playing again is the same play; `play()` of the same track again is a new play
 //!   (repeat-one) with its own timestamp. Stopped or skipped before due: no scrobble.
 //! - **Now playing** is sent when a track starts and when it resumes after a pause longer
-//!   than a few minutes (5 by default, a setting). Durations of 30 s or less, or over
-//!   3 hours, are sent as unknown: Last.fm silently ignores scrobbles carrying them.
+//!   than a few minutes (5 by default, a setting); its failure never blocks or delays a
+//!   scrobble. Durations of 30 s or less, or over 3 hours, are not sent (for any request,
+//!   see [`Track::push_params`](crate::track::Track::push_params)): Last.fm silently
+//!   ignores scrobbles carrying them. Last.fm's corrections to the names (for now playing
+//!   and for scrobbles) are in the [`Event`]s.
 //! - **Delivery** goes through the durable [`Queue`](crate::queue::Queue) and its rules
 //!   (batches, bisection, set-aside plays, the age limit). After a failed flush the worker
 //!   waits: the error's suggested wait (made up to 20 % longer at random, never shorter),
 //!   the next midnight UTC plus about a minute after the daily limit, or a jittered
-//!   exponential back-off from 1 minute to 1 hour when the error suggests none. On error 9
-//!   (or no session key) it reports [`EventKind::AuthLost`] and sends nothing more,
-//!   keeping every play, until `Client::set_session_key` is called again.
+//!   exponential back-off from 1 minute to 1 hour when the error suggests none. On the
+//!   errors that waiting cannot fix, 9 (session key refused, or the client has none), 4
+//!   (authentication failed), 10 (invalid API key) and 26 (suspended API key), it reports
+//!   [`EventKind::AuthLost`] with the code and sends nothing more (now playing included),
+//!   keeping every play, until `Client::set_session_key` is called again (for 10 and 26,
+//!   a new API key means a new client, hence a new scrobbler on the same queue file).
 //!   [`Scrobbler::flush_now`] skips the current wait once.
 //!
 //! # Threads
@@ -45,14 +51,13 @@
 //! [`Scrobbler::new`] on it to deliver. Delivery is at least once, as the queue's is: a
 //! crash between the server's reply and the file's update may resend one batch.
 //!
-//! # Known limits (for the C API to come)
-//! - A flush in progress cannot be interrupted: if `close` times out while the worker
-//!   waits on a hung server, that thread is detached; it sends nothing after the flush
-//!   under way, but that flush may still send its remaining batches if the server
-//!   answers, and the queue file stays locked until it ends. A cancellation check in
-//!   `Queue::flush` between requests would close this.
-//! - Corrections are not reported yet: `Client::update_now_playing` and the queue's flush
-//!   do not keep the `corrected` names of Last.fm's replies.
+//! # Close and a request in flight
+//! No request starts after `close` is called: a flush under way is stopped between
+//! requests ([`FlushControl`](crate::queue::FlushControl)). A request already in flight
+//! (including its wait for the client's rate limit) cannot be interrupted: if `close`
+//! times out on it, that thread is left to end when the request does (at the latest after
+//! the client's timeout); the server's verdicts on that request are recorded, nothing more
+//! is sent, no more events are reported, and the queue file stays locked until then.
 
 pub mod engine;
 pub mod tracker;

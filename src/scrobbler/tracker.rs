@@ -4,15 +4,11 @@
 //! It does no I/O, starts no thread and reads no clock: every call is given the time
 //! (`now_ms`, Unix milliseconds), so the same inputs always give the same actions.
 
-use crate::track::Track;
+use crate::track::{Track, MIN_SCROBBLE_DURATION_SECS};
 
-/// Listened time after which any play longer than [`MIN_DURATION_SECS`] is due: 4 minutes.
+/// Listened time after which any play longer than [`MIN_SCROBBLE_DURATION_SECS`] is due:
+/// 4 minutes.
 pub const DUE_CAP_MS: i64 = 240_000;
-/// A track must be longer than this to be scrobbled (Last.fm's rule).
-pub const MIN_DURATION_SECS: u32 = 30;
-/// The longest duration sent to the server; longer (and short) ones are sent as unknown,
-/// because Last.fm silently ignores scrobbles whose duration it finds implausible.
-pub const MAX_SENT_DURATION_SECS: u32 = 3 * 3600;
 /// Default pause after which resuming sends now playing again: 5 minutes.
 pub const DEFAULT_NOW_PLAYING_AFTER_PAUSE_MS: i64 = 5 * 60_000;
 
@@ -71,7 +67,8 @@ pub enum Action {
 /// The play under way.
 #[derive(Clone, Debug)]
 struct Play {
-    /// The track as it will be sent (duration already made sendable, timestamp set).
+    /// The track as it will be queued (timestamp set; an implausible duration is kept
+    /// here and left out of requests by [`Track::push_params`]).
     track: Track,
     /// Listened time needed for the play to be due; `None`: never due.
     due_after_ms: Option<i64>,
@@ -111,18 +108,8 @@ pub fn due_after_ms(duration_secs: u32, unknown: UnknownDuration) -> Option<i64>
     match (duration_secs, unknown) {
         (0, UnknownDuration::DueAfterCap) => Some(DUE_CAP_MS),
         (0, UnknownDuration::Never) => None,
-        (d, _) if d <= MIN_DURATION_SECS => None,
+        (d, _) if d <= MIN_SCROBBLE_DURATION_SECS => None,
         (d, _) => Some((i64::from(d) * 1000 / 2).min(DUE_CAP_MS)),
-    }
-}
-
-/// The duration to send for a track: its own when plausible to Last.fm (more than 30 s and
-/// at most [`MAX_SENT_DURATION_SECS`]), otherwise 0 (not sent).
-pub fn sendable_duration(duration_secs: u32) -> u32 {
-    if duration_secs > MIN_DURATION_SECS && duration_secs <= MAX_SENT_DURATION_SECS {
-        duration_secs
-    } else {
-        0
     }
 }
 
@@ -168,10 +155,8 @@ impl PlayTracker {
         let mut out = self.poll(now_ms);
         match event {
             PlayerEvent::Play(mut track) => {
-                // The rule reads the player's duration, even one that is not sent.
                 let due_after_ms = due_after_ms(track.duration_secs, self.config.unknown_duration);
                 track.timestamp = now_ms.div_euclid(1000);
-                track.duration_secs = sendable_duration(track.duration_secs);
                 out.push(Action::NowPlaying(track.clone()));
                 self.current = Some(Play {
                     track,
@@ -255,7 +240,6 @@ mod tests {
     fn played(title: &str, duration_secs: u32, started_ms: i64) -> Track {
         Track {
             timestamp: started_ms.div_euclid(1000),
-            duration_secs: sendable_duration(duration_secs),
             ..song(title, duration_secs)
         }
     }
@@ -391,11 +375,11 @@ mod tests {
     }
 
     #[test]
-    fn a_track_of_30_s_or_less_is_never_due_and_its_duration_is_not_sent() {
+    fn a_track_of_30_s_or_less_is_never_due() {
         for duration in [25, 30] {
             let mut t = PlayTracker::default();
             let actions = run(&mut t, vec![(T, play("Short", duration)), (T + HOUR, None)]);
-            assert_eq!(actions, [Action::NowPlaying(played("Short", 0, T))]);
+            assert_eq!(actions, [Action::NowPlaying(played("Short", duration, T))]);
             assert_eq!(t.due_at(T + HOUR), None);
         }
         let mut t = PlayTracker::default();
@@ -404,21 +388,15 @@ mod tests {
     }
 
     #[test]
-    fn a_very_long_track_is_due_at_four_minutes_and_sent_without_duration() {
+    fn a_very_long_track_is_due_at_four_minutes() {
         let mut t = PlayTracker::default();
         let mix = 5 * 3600;
         let actions = run(&mut t, vec![(T, play("Mix", mix)), (T + 4 * MIN, None)]);
         let sent = played("Mix", mix, T);
-        assert_eq!(sent.duration_secs, 0);
         assert_eq!(
             actions,
             [Action::NowPlaying(sent.clone()), Action::Scrobble(sent)]
         );
-        assert_eq!(
-            sendable_duration(MAX_SENT_DURATION_SECS),
-            MAX_SENT_DURATION_SECS
-        );
-        assert_eq!(sendable_duration(MAX_SENT_DURATION_SECS + 1), 0);
     }
 
     #[test]
