@@ -4,6 +4,7 @@
 //! stderr with its status and Last.fm code), 2 a usage error.
 
 mod args;
+mod history;
 
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -58,6 +59,7 @@ commands:
   nowplaying               send track.updateNowPlaying
   scrobble                 scrobble one track now
   queue list|push|flush|remove|retry   the durable offline queue
+  history USER             export a user's whole listening history (jsonl or csv)
   help [COMMAND]           help for a command
 
 options (each also read from the environment variable shown):
@@ -127,6 +129,7 @@ usage: lfm queue --queue PATH list
 
 The durable offline queue liblfm keeps for players (see the README)."
         }
+        "history" => history::HELP,
         _ => return None,
     })
 }
@@ -183,8 +186,9 @@ fn run(argv: &[String], out: &mut dyn Write) -> Result<(), Failure> {
     let mut with_value: Vec<&str> = GLOBAL_OPTIONS.to_vec();
     with_value.extend_from_slice(TRACK_OPTIONS);
     with_value.extend_from_slice(&["username", "wait-secs", "poll-secs", "queue"]);
+    with_value.extend_from_slice(&["from", "to", "format", "output", "page-size"]);
     let mut flags: Vec<&str> = GLOBAL_FLAGS.to_vec();
-    flags.extend_from_slice(&["signed", "session", "post", "write"]);
+    flags.extend_from_slice(&["signed", "session", "post", "write", "resume"]);
     let args = Args::parse(argv, &with_value, &flags)?;
     let command = args.positional.first().map(String::as_str);
     let w = |out: &mut dyn Write, text: &str| {
@@ -214,6 +218,7 @@ fn run(argv: &[String], out: &mut dyn Write) -> Result<(), Failure> {
         }
         "scrobble" => scrobble(&args, out),
         "queue" => queue(&args, rest, out),
+        "history" => history::history(&args, rest, out),
         other => Err(Failure::Usage(format!("unknown command {other:?}"))),
     }
 }
