@@ -47,7 +47,7 @@ fn recent_page(page: usize) -> String {
             let g = (page - 1) * PER_PAGE + i;
             let uts = 1_700_000_000 - 180 * g as i64;
             let id = format!("{:032x}", (g as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c));
-            let mbid = if g % 3 == 0 {
+            let mbid = if g.is_multiple_of(3) {
                 String::new()
             } else {
                 format!("{:08x}-1b2c-4d3e-8f4a-5b6c7d8e9f{:02x}", g * 7919, g % 256)
