@@ -392,20 +392,31 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
-#[test]
-fn history_writes_exactly_the_mocks_plays_in_both_formats_through_transient_errors() {
+/// `lfm --rate-limit 0 history RJ ARGS...`.
+fn history_cmd(server: &MockServer, args: &[&str]) -> Command {
+    let mut all = vec!["--rate-limit", "0", "history", "RJ"];
+    all.extend_from_slice(args);
+    lfm(server, &all)
+}
+
+/// A mock holding `count` generated plays (every `shared_every`-th sharing the second of
+/// the one before, a track now playing) and a client to drive it.
+fn mock_with_plays(count: &str, shared_every: &str, seed: &str) -> (MockServer, lfm::Client) {
     let s = server();
     let c = control_client(&s);
-    control(
-        &c,
-        "mock.loadPlays",
-        &[
-            ("count", "1000"),
-            ("shared_every", "6"),
-            ("now_playing", "1"),
-            ("seed", "3"),
-        ],
-    );
+    let params = [
+        ("count", count),
+        ("shared_every", shared_every),
+        ("now_playing", "1"),
+        ("seed", seed),
+    ];
+    control(&c, "mock.loadPlays", &params);
+    (s, c)
+}
+
+#[test]
+fn history_writes_exactly_the_mocks_plays_in_both_formats_through_transient_errors() {
+    let (s, c) = mock_with_plays("1000", "6", "3");
     // Names that CSV must quote, scrobbled through the API (an hour ago, whenever now is).
     c.set_session_key(Some(&s.create_session())).unwrap();
     let hour_ago = std::time::SystemTime::now()
@@ -436,18 +447,9 @@ fn history_writes_exactly_the_mocks_plays_in_both_formats_through_transient_erro
     };
     let before = asked(&s);
     let out = dir.join("plays.jsonl");
-    let (code, stdout, err) = run(&mut lfm(
+    let (code, stdout, err) = run(&mut history_cmd(
         &s,
-        &[
-            "--rate-limit",
-            "0",
-            "history",
-            "RJ",
-            "--page-size",
-            "50",
-            "-o",
-            out.to_str().unwrap(),
-        ],
+        &["--page-size", "50", "-o", out.to_str().unwrap()],
     ));
     assert_eq!((code, stdout.as_str(), err.as_str()), (0, "", ""));
     let written = std::fs::read_to_string(&out).unwrap();
@@ -458,18 +460,9 @@ fn history_writes_exactly_the_mocks_plays_in_both_formats_through_transient_erro
 
     // CSV to standard output, the same plays, the tricky names quoted.
     page_fault(&c, "2", "11", "1");
-    let (code, csv, err) = run(&mut lfm(
+    let (code, csv, err) = run(&mut history_cmd(
         &s,
-        &[
-            "--rate-limit",
-            "0",
-            "history",
-            "RJ",
-            "--format",
-            "csv",
-            "--page-size",
-            "200",
-        ],
+        &["--format", "csv", "--page-size", "200"],
     ));
     assert_eq!((code, err.as_str()), (0, ""));
     assert!(
@@ -481,13 +474,9 @@ fn history_writes_exactly_the_mocks_plays_in_both_formats_through_transient_erro
 
     // Inclusive bounds, as Unix seconds and as an ISO time.
     let (from, to) = (1_600_018_000, 1_600_027_000);
-    let (code, csv, err) = run(&mut lfm(
+    let (code, csv, err) = run(&mut history_cmd(
         &s,
         &[
-            "--rate-limit",
-            "0",
-            "history",
-            "RJ",
             "--format=csv",
             "--from",
             "1600018000",
@@ -520,18 +509,7 @@ fn history_writes_exactly_the_mocks_plays_in_both_formats_through_transient_erro
 
 #[test]
 fn history_resumes_after_being_killed_without_gap_or_repeat() {
-    let s = server();
-    let c = control_client(&s);
-    control(
-        &c,
-        "mock.loadPlays",
-        &[
-            ("count", "600"),
-            ("shared_every", "4"),
-            ("now_playing", "1"),
-            ("seed", "5"),
-        ],
-    );
+    let (s, c) = mock_with_plays("600", "4", "5");
     let expected = mock_plays(&c);
     // Page 12 fails as many times as the tool tries: the run cannot pass it, so it is
     // killed mid-way whatever the machine's speed.
@@ -540,10 +518,6 @@ fn history_resumes_after_being_killed_without_gap_or_repeat() {
     let out = dir.join("plays.csv");
     let state = state_file(&out);
     let args = [
-        "--rate-limit",
-        "0",
-        "history",
-        "RJ",
         "--format",
         "csv",
         "--page-size",
@@ -551,7 +525,7 @@ fn history_resumes_after_being_killed_without_gap_or_repeat() {
         "-o",
         out.to_str().unwrap(),
     ];
-    let mut child = lfm(&s, &args)
+    let mut child = history_cmd(&s, &args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -599,20 +573,12 @@ fn history_resumes_after_being_killed_without_gap_or_repeat() {
         assert!(tries <= 6);
     }
     // A second export into the same file is refused while the state exists.
-    let (code, _, err) = run(&mut lfm(&s, &args));
+    let (code, _, err) = run(&mut history_cmd(&s, &args));
     assert_eq!(code, 1);
     assert!(err.contains("--resume"), "{err}");
 
-    let mut resume: Vec<&str> = vec![
-        "--rate-limit",
-        "0",
-        "history",
-        "RJ",
-        "-o",
-        out.to_str().unwrap(),
-    ];
-    resume.push("--resume");
-    let (code, _, err) = run(&mut lfm(&s, &resume));
+    let resume = ["-o", out.to_str().unwrap(), "--resume"];
+    let (code, _, err) = run(&mut history_cmd(&s, &resume));
     assert_eq!((code, err.as_str()), (0, ""));
     let whole = std::fs::read_to_string(&out).unwrap();
     assert!(
@@ -622,7 +588,7 @@ fn history_resumes_after_being_killed_without_gap_or_repeat() {
     assert_eq!(csv_plays(&whole), expected, "no gap, no repeat");
     assert!(!state.exists());
     // Nothing left to resume.
-    let (code, _, err) = run(&mut lfm(&s, &resume));
+    let (code, _, err) = run(&mut history_cmd(&s, &resume));
     assert_eq!(code, 1);
     assert!(err.contains("cannot resume"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
