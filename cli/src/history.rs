@@ -39,7 +39,7 @@ paced by --rate-limit (default 5 per second).
                      is flushed to disk and FILE.lfm-history-state records the progress.
   --resume           continue an interrupted export of FILE from its state file (the same
                      USER; bounds, format and page size come from the state)
-  --page-size N      plays per request (default and Last.fm's maximum: 200)
+  --page-size N      plays per request, 2 to 200 (default and Last.fm's maximum: 200)
 
 A progress line (pages done/total, plays, rate, ETA) goes to stderr when it is a terminal.
 Exit codes: 0 the whole history was written (the state file is removed); 1 the export
@@ -269,6 +269,9 @@ pub(crate) fn history(args: &Args, rest: &[String], out: &mut dyn Write) -> Resu
         .transpose()?;
     let to = args.get("to").map(|t| parse_time("to", t)).transpose()?;
     let page_size = args.number::<u32>("page-size")?;
+    if page_size.is_some_and(|n| !(2..=200).contains(&n)) {
+        return Err(Failure::Usage("--page-size must be 2 to 200".into()));
+    }
     let output = args.get("output").map(PathBuf::from);
     let resume = args.flag("resume");
     let client = crate::client(args)?;
@@ -375,12 +378,12 @@ pub(crate) fn history(args: &Args, rest: &[String], out: &mut dyn Write) -> Resu
         plays: 0,
     };
     let kept = |e: lfm::Error| match &output {
-        Some(path) => Failure::Failed(format!(
+        Some(path) if state.as_deref().is_some_and(Path::exists) => Failure::Failed(format!(
             "{} (what was written is in {}; continue with --resume)",
             crate::describe_error(&e),
             path.display()
         )),
-        None => Failure::from(e),
+        _ => Failure::from(e),
     };
     loop {
         let page = match pager.next_page() {

@@ -500,6 +500,8 @@ fn history_writes_exactly_the_mocks_plays_in_both_formats_through_transient_erro
         &["history", "RJ", "--from", "2023-02-29"],
         &["history", "RJ", "--format", "xml"],
         &["history", "RJ", "extra"],
+        &["history", "RJ", "--page-size", "1"],
+        &["history", "RJ", "--page-size", "201"],
     ] {
         let (code, _, err) = run(&mut lfm(&s, args));
         assert_eq!(code, 2, "{args:?}: {err}");
