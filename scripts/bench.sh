@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Issue 9 benchmarks (and issue 16's read layer): one command that installs what it needs, builds every contender from
-# source, starts nginx on loopback, runs the contenders in interleaved rounds (each round
-# runs every contender once; medians are reported), stops nginx by its pid, and writes
-# BENCHMARKS.md. No timing is asserted anywhere: the "met" column is information.
+# Issue 9 benchmarks (and issue 16's read layer): one command that installs what it needs,
+# builds every contender from source, starts nginx on loopback, runs the contenders in
+# interleaved rounds (each round runs every contender once; medians are reported), stops
+# nginx by its pid, and writes BENCHMARKS.md. No timing is asserted anywhere: the "met" column is information.
 #
 #   bash scripts/bench.sh                 # full run (target: under 10 minutes)
 #   LFM_BENCH_QUICK=1 bash scripts/bench.sh   # smoke run (~2 minutes after the build)
