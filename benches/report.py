@@ -29,6 +29,11 @@ def spread(group, row, who):
     return f"{min(v):.4g}–{max(v):.4g}" if v and len(v) > 1 else ""
 
 
+def spread_us(group, row, who):
+    v = data.get((group, row, who))
+    return f"{min(v) / 1000:.0f}–{max(v) / 1000:.0f}" if v and len(v) > 1 else ""
+
+
 def fmt(x, unit=""):
     if x is None:
         return "n/a"
@@ -177,6 +182,41 @@ c = med("footprint", "client_new_us", "lfm")
 w(f"| lfm_client_new + base URL + CA file + timeout + free, µs (median) | {fmt(c)} | — | — | — | "
   f"< 50 µs | {verdict(c < 50 if c else None)} |")
 w("")
+# ------------------------------------------------------------------ reading
+if any(k[0] == "read" for k in data):
+    w("## 5. Reading: normalized pages and the pager (issue 16)\n")
+    size = med("read", "page_bytes", "size")
+    w(f"Command: `target/bench/read_bench normalize {{parse|normalize|tree}} {meta.get('sign_seconds', 'SECONDS')}` "
+      f"on CPU 1 and `target/bench/read_bench pages {{bare|call|parsed|pager}} {meta.get('call_seconds', 'SECONDS')}` "
+      "on CPUs 0-1 (built by `cargo build --release --example read_bench`; on its own: "
+      "`cargo run --release --example read_bench all ROUNDS SECONDS`). The page is a "
+      f"user.getRecentTracks reply of 200 plays in Last.fm's shape ({fmt(size)} bytes: four image "
+      "URLs, mbids and a date per play). normalize: `parse` is serde_json parsing the body into a "
+      "tree, `normalize` is `lfm::read::normalize` (text to text, what LFM_CALL_NORMALIZE adds), "
+      "`tree` is parsing plus `normalize_value` (the pager's work per page). pages: 25 such pages "
+      "(5,000 plays) served over plain HTTP on loopback by a minimal keep-alive server thread "
+      "inside read_bench; `bare` writes each request and reads the Content-Length reply on one "
+      "socket without parsing it (the limit), `call` is `Client::call` per page, `parsed` is "
+      "`Client::call` plus serde_json parsing (the least a reader must do), `pager` walks the pages "
+      "with `lfm::read::Pager` (request, parse, normalize, exactly-once filter); rate limit off.\n")
+    w("| measurement | ours | baseline | baseline value | ratio (ours/baseline) | goal | met | ours spread |")
+    w("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    base = med("read", "normalize", "parse")
+    for who, label in [("normalize", "normalize (text to text), µs per page"),
+                       ("tree", "parse + normalize_value, µs per page")]:
+        ours = med("read", "normalize", who)
+        r = ours / base if ours and base else None
+        w(f"| {label} | {fmt(ours and ours / 1000)} | parse alone | {fmt(base and base / 1000)} | "
+          f"{fmt(r)} | < 2 | {verdict(r < 2 if r else None)} | {spread_us('read', 'normalize', who)} |")
+    ours = med("read", "pages", "pager")
+    for who, label in [("bare", "bare keep-alive loop (the limit)"),
+                       ("call", "Client::call per page"),
+                       ("parsed", "Client::call + parse")]:
+        b = med("read", "pages", who)
+        r = ours / b if ours and b else None
+        w(f"| pager, pages/s | {fmt(ours)} | {label} | {fmt(b)} | {fmt(r)} | info | info | "
+          f"{spread('read', 'pages', 'pager')} |")
+    w("")
 w("## Raw figures\n")
 w("Every round's value, in run order (group, row, contender: values).\n")
 w("```")

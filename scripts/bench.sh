@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Issue 9 benchmarks: one command that installs what it needs, builds every contender from
-# source, starts nginx on loopback, runs the contenders in interleaved rounds (each round
-# runs every contender once; medians are reported), stops nginx by its pid, and writes
-# BENCHMARKS.md. No timing is asserted anywhere: the "met" column is information.
+# Issue 9 benchmarks (and issue 16's read layer): one command that installs what it needs,
+# builds every contender from source, starts nginx on loopback, runs the contenders in
+# interleaved rounds (each round runs every contender once; medians are reported), stops
+# nginx by its pid, and writes BENCHMARKS.md. No timing is asserted anywhere: the "met" column is information.
 #
 #   bash scripts/bench.sh                 # full run (target: under 10 minutes)
 #   LFM_BENCH_QUICK=1 bash scripts/bench.sh   # smoke run (~2 minutes after the build)
@@ -72,6 +72,8 @@ cc "${CFLAGS[@]}" benches/calls_bench.c -o "$BUILD/calls_bench" "${LINK[@]}" -lc
 cc "${CFLAGS[@]}" benches/queue_bench.c -o "$BUILD/queue_bench" "${LINK[@]}" -lssl -lcrypto -lz
 cc "${CFLAGS[@]}" benches/footprint.c -o "$BUILD/footprint" "${LINK[@]}"
 (cd benches/rust-md5 && CARGO_TARGET_DIR="$BUILD/rust-md5" cargo build --release -q)
+cargo build --release -q --example read_bench
+cp target/release/examples/read_bench "$BUILD/read_bench"
 RUSTMD5=$BUILD/rust-md5/release/lfm-bench-md5
 PY=$VENV/bin/python
 
@@ -180,7 +182,19 @@ run_queue() {  # round
   done
 }
 
+run_read() {  # round: normalization on CPU 1; pages with read_bench's own server thread, both CPUs
+  local c
+  for c in $(rotate "$1" parse normalize tree); do
+    rec read normalize "$c" "$(taskset -c 1 "$BUILD/read_bench" normalize "$c" "$SIGN_SECS" | val ns_per_page)"
+  done
+  for c in $(rotate "$1" bare call parsed pager); do
+    rec read pages "$c" "$(taskset -c 0,1 "$BUILD/read_bench" pages "$c" "$CALL_SECS" | val pages_per_s)"
+  done
+}
+
 for r in $(seq "$ROUNDS"); do
+  log "round $r/$ROUNDS: reading"
+  run_read "$r"
   log "round $r/$ROUNDS: signing"
   run_sign "$r"
   log "round $r/$ROUNDS: calls"
@@ -190,6 +204,8 @@ for r in $(seq "$ROUNDS"); do
   v=$("$BUILD/footprint" client "$CLIENT_ITERS" "https://127.0.0.1:$P_HTTPS/2.0/" "$CA" | val median_us)
   rec footprint client_new_us lfm "$v"
 done
+
+rec read page_bytes size "$("$BUILD/read_bench" size | val bytes)"
 
 # ---------------------------------------------------------------- 5. footprint (once)
 log "footprint: $RSS_CALLS calls for the resident set, stripped sizes"

@@ -1,5 +1,6 @@
 //! A small, strict argument parser: `--flag`, `--option VALUE`, `--option=VALUE`, and
-//! positional arguments, with every unknown option an error.
+//! positional arguments, with every unknown option an error. `-v`, `-h` and `-o` are
+//! `--verbose`, `--help` and `--output`.
 
 use std::collections::HashMap;
 
@@ -28,13 +29,19 @@ impl Args {
                 args.positional.extend(argv[i..].iter().cloned());
                 break;
             }
+            // -o is --output.
+            let arg = if arg == "-o" {
+                "--output"
+            } else {
+                arg.as_str()
+            };
             let Some(name) = arg.strip_prefix("--") else {
                 if arg == "-v" {
                     args.flags.push("verbose".into());
                 } else if arg == "-h" {
                     args.flags.push("help".into());
                 } else {
-                    args.positional.push(arg.clone());
+                    args.positional.push(arg.to_string());
                 }
                 continue;
             };
@@ -108,12 +115,13 @@ mod tests {
     #[test]
     fn parses_options_flags_and_positionals() {
         let a = Args::parse(
-            &argv(&["x", "--k", "v", "--w=1", "--post", "-v", "a=b"]),
-            &["k", "w"],
+            &argv(&["x", "--k", "v", "--w=1", "--post", "-v", "a=b", "-o", "f"]),
+            &["k", "w", "output"],
             &["post", "verbose"],
         )
         .unwrap();
         assert_eq!(a.get("k"), Some("v"));
+        assert_eq!(a.get("output"), Some("f"));
         assert_eq!(a.number::<u32>("w").unwrap(), Some(1));
         assert!(a.flag("post") && a.flag("verbose"));
         assert_eq!(a.positional, ["x", "a=b"]);

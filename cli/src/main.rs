@@ -4,6 +4,7 @@
 //! stderr with its status and Last.fm code), 2 a usage error.
 
 mod args;
+mod history;
 mod listen;
 
 use std::io::{BufRead, Write};
@@ -60,6 +61,7 @@ commands:
   scrobble                 scrobble one track now
   queue list|push|flush|remove|retry   the durable offline queue
   listen                   scrobble a player's events read from stdin (see lfm listen --help)
+  history USER             export a user's whole listening history (jsonl or csv)
   help [COMMAND]           help for a command
 
 options (each also read from the environment variable shown):
@@ -150,6 +152,7 @@ queue file, for the next lfm listen (or any liblfm scrobbler) on it.
 --simulated-clock (for tests and demos): time stands still, starting at the real time, and
 moves only by lines `advance MS`, so a whole session runs in an instant."
         }
+        "history" => history::HELP,
         _ => return None,
     })
 }
@@ -207,6 +210,7 @@ fn run(argv: &[String], out: &mut dyn Write) -> Result<(), Failure> {
     let mut with_value: Vec<&str> = GLOBAL_OPTIONS.to_vec();
     with_value.extend_from_slice(TRACK_OPTIONS);
     with_value.extend_from_slice(&["username", "wait-secs", "poll-secs", "queue", "drain-ms"]);
+    with_value.extend_from_slice(&["from", "to", "format", "output", "page-size"]);
     let mut flags: Vec<&str> = GLOBAL_FLAGS.to_vec();
     flags.extend_from_slice(&[
         "signed",
@@ -215,6 +219,7 @@ fn run(argv: &[String], out: &mut dyn Write) -> Result<(), Failure> {
         "write",
         "json",
         "simulated-clock",
+        "resume",
     ]);
     let args = Args::parse(argv, &with_value, &flags)?;
     let command = args.positional.first().map(String::as_str);
@@ -246,6 +251,7 @@ fn run(argv: &[String], out: &mut dyn Write) -> Result<(), Failure> {
         "scrobble" => scrobble(&args, out),
         "queue" => queue(&args, rest, out),
         "listen" => listen(&args, out),
+        "history" => history::history(&args, rest, out),
         other => Err(Failure::Usage(format!("unknown command {other:?}"))),
     }
 }

@@ -50,6 +50,7 @@ fn help_version_and_usage_errors() {
         "scrobble",
         "queue",
         "listen",
+        "history",
     ] {
         let (code, out, _) = run(&mut lfm(&s, &[command, "--help"]));
         assert_eq!(code, 0, "{command}");
@@ -249,13 +250,7 @@ fn auth_token_polls_until_approved_and_verbose_logs_redact() {
         line.starts_with("https://www.last.fm/api/auth/?api_key="),
         "{line}"
     );
-    // Approve once the tool asks a second time: its first request has then been answered
-    // "not approved yet". (A fixed 1.5 s wait would miss that first answer on a machine that
-    // takes longer to send the first request.)
-    let asked = |s: &MockServer| s.stats().by_method.get("auth.getSession").copied() >= Some(2);
-    while !asked(&s) && child.try_wait().unwrap().is_none() {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    std::thread::sleep(std::time::Duration::from_millis(1500));
     assert!(s.approve_token(&token));
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
@@ -405,4 +400,327 @@ drain 20000
     let (code, _, err) = listen(&s, &[], "");
     assert_eq!(code, 2);
     assert!(err.contains("listen needs --queue PATH"), "{err}");
+}
+
+/// A client of the mock, for its control methods and for setting up plays.
+fn control_client(server: &MockServer) -> lfm::Client {
+    let client = lfm::Client::new(lfm_mock::MOCK_API_KEY, lfm_mock::MOCK_API_SECRET).unwrap();
+    client.set_base_url(&server.https_base()).unwrap();
+    client.set_ca_file(&server.ca_pem_path()).unwrap();
+    client.set_rate_limit(0);
+    client
+}
+
+fn control(client: &lfm::Client, method: &str, params: &[(&str, &str)]) -> serde_json::Value {
+    let body = client.call(method, params, lfm::CallFlags::NONE).unwrap();
+    serde_json::from_str(&body).unwrap()
+}
+
+type Play = (i64, String, String);
+
+/// (uts, artist, track) of every play the mock serves, newest first.
+fn mock_plays(client: &lfm::Client) -> Vec<Play> {
+    control(client, "mock.plays", &[])["plays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["uts"].as_i64().unwrap(),
+                p["artist"].as_str().unwrap().to_string(),
+                p["track"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Fail `page` of user.getRecentTracks `count` times with Last.fm error `code`.
+fn page_fault(client: &lfm::Client, page: &str, code: &str, count: &str) {
+    control(
+        client,
+        "mock.pageFault",
+        &[
+            ("method_name", "user.getRecentTracks"),
+            ("page", page),
+            ("code", code),
+            ("http", "503"),
+            ("count", count),
+        ],
+    );
+}
+
+/// Records of an RFC 4180 text: quoted fields may hold commas, quotes and line breaks.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let (mut records, mut record, mut field) = (Vec::new(), Vec::new(), String::new());
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') => assert_eq!(chars.next(), Some('\n'), "CRLF line ends"),
+            (false, '\n') => panic!("a bare LF ends a record"),
+            (false, c) => field.push(c),
+        }
+        if !quoted && c == '\r' {
+            record.push(std::mem::take(&mut field));
+            records.push(std::mem::take(&mut record));
+        }
+    }
+    assert!(field.is_empty() && record.is_empty(), "a torn last record");
+    records
+}
+
+const CSV_COLUMNS: &str = "timestamp,time,artist,track,album,artist_mbid,track_mbid,album_mbid,url";
+
+/// The plays of a CSV export, checking the header and each row's ISO time.
+fn csv_plays(text: &str) -> Vec<Play> {
+    let records = parse_csv(text);
+    assert_eq!(records[0].join(","), CSV_COLUMNS);
+    records[1..]
+        .iter()
+        .map(|r| {
+            assert_eq!(r.len(), 9, "{r:?}");
+            let uts: i64 = r[0].parse().unwrap();
+            assert!(r[1].ends_with('Z') && r[1].len() == 20, "{r:?}");
+            let hms = uts.rem_euclid(86_400);
+            let time = format!("T{:02}:{:02}:{:02}Z", hms / 3600, hms / 60 % 60, hms % 60);
+            assert!(r[1].ends_with(&time), "{r:?}");
+            (uts, r[2].clone(), r[3].clone())
+        })
+        .collect()
+}
+
+/// The plays of a JSON-lines export.
+fn jsonl_plays(text: &str) -> Vec<Play> {
+    text.lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            (
+                v["date"]["uts"].as_i64().unwrap(),
+                v["artist"]["name"].as_str().unwrap().to_string(),
+                v["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn state_file(output: &std::path::Path) -> std::path::PathBuf {
+    std::path::PathBuf::from(format!("{}.lfm-history-state", output.display()))
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("lfm-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `lfm --rate-limit 0 history RJ ARGS...`.
+fn history_cmd(server: &MockServer, args: &[&str]) -> Command {
+    let mut all = vec!["--rate-limit", "0", "history", "RJ"];
+    all.extend_from_slice(args);
+    lfm(server, &all)
+}
+
+/// A mock holding `count` generated plays (every `shared_every`-th sharing the second of
+/// the one before, a track now playing) and a client to drive it.
+fn mock_with_plays(count: &str, shared_every: &str, seed: &str) -> (MockServer, lfm::Client) {
+    let s = server();
+    let c = control_client(&s);
+    let params = [
+        ("count", count),
+        ("shared_every", shared_every),
+        ("now_playing", "1"),
+        ("seed", seed),
+    ];
+    control(&c, "mock.loadPlays", &params);
+    (s, c)
+}
+
+#[test]
+fn history_writes_exactly_the_mocks_plays_in_both_formats_through_transient_errors() {
+    let (s, c) = mock_with_plays("1000", "6", "3");
+    // Names that CSV must quote, scrobbled through the API (an hour ago, whenever now is).
+    c.set_session_key(Some(&s.create_session())).unwrap();
+    let hour_ago = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        - 3600;
+    let tricky = lfm::Track {
+        artist: "Sigur Rós, \"live\"".into(),
+        track: "Hoppípolla, \"2\"".into(),
+        timestamp: hour_ago,
+        ..lfm::Track::default()
+    };
+    assert_eq!(c.scrobble(&[tricky]).unwrap().verdicts[0].code, 0);
+    let expected = mock_plays(&c);
+    assert_eq!(expected.len(), 1001);
+    let dir = temp_dir("history");
+
+    // JSON lines to a file, through error 8 on page 3 and 16 (HTTP 503) on page 5.
+    page_fault(&c, "3", "8", "1");
+    page_fault(&c, "5", "16", "1");
+    let asked = |s: &MockServer| {
+        s.stats()
+            .by_method
+            .get("user.getRecentTracks")
+            .copied()
+            .unwrap_or(0)
+    };
+    let before = asked(&s);
+    let out = dir.join("plays.jsonl");
+    let (code, stdout, err) = run(&mut history_cmd(
+        &s,
+        &["--page-size", "50", "-o", out.to_str().unwrap()],
+    ));
+    assert_eq!((code, stdout.as_str(), err.as_str()), (0, "", ""));
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(jsonl_plays(&written), expected, "every play once, in order");
+    assert!(!state_file(&out).exists(), "the state is removed when done");
+    // 21 pages, page 1 asked again without the now-playing slot, two failures retried.
+    assert_eq!(asked(&s) - before, 21 + 1 + 2);
+
+    // CSV to standard output, the same plays, the tricky names quoted.
+    page_fault(&c, "2", "11", "1");
+    let (code, csv, err) = run(&mut history_cmd(
+        &s,
+        &["--format", "csv", "--page-size", "200"],
+    ));
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert!(
+        csv.contains("\"Sigur Rós, \"\"live\"\"\""),
+        "{}",
+        &csv[..300]
+    );
+    assert_eq!(csv_plays(&csv), expected);
+
+    // Inclusive bounds, as Unix seconds and as an ISO time.
+    let (from, to) = (1_600_018_000, 1_600_027_000);
+    let (code, csv, err) = run(&mut history_cmd(
+        &s,
+        &[
+            "--format=csv",
+            "--from",
+            "1600018000",
+            "--to",
+            "2020-09-13T19:56:40Z",
+        ],
+    ));
+    assert_eq!((code, err.as_str()), (0, ""));
+    let window: Vec<Play> = expected
+        .iter()
+        .filter(|p| (from..=to).contains(&p.0))
+        .cloned()
+        .collect();
+    assert!(window.first().unwrap().0 == to && window.last().unwrap().0 == from);
+    assert_eq!(csv_plays(&csv), window);
+
+    // Usage errors.
+    for args in [
+        &["history"][..],
+        &["history", "RJ", "--resume"],
+        &["history", "RJ", "--from", "2023-02-29"],
+        &["history", "RJ", "--format", "xml"],
+        &["history", "RJ", "extra"],
+        &["history", "RJ", "--page-size", "1"],
+        &["history", "RJ", "--page-size", "201"],
+    ] {
+        let (code, _, err) = run(&mut lfm(&s, args));
+        assert_eq!(code, 2, "{args:?}: {err}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn history_resumes_after_being_killed_without_gap_or_repeat() {
+    let (s, c) = mock_with_plays("600", "4", "5");
+    let expected = mock_plays(&c);
+    // Page 12 fails as many times as the tool tries: the run cannot pass it, so it is
+    // killed mid-way whatever the machine's speed.
+    page_fault(&c, "12", "16", "6");
+    let dir = temp_dir("resume");
+    let out = dir.join("plays.csv");
+    let state = state_file(&out);
+    let args = [
+        "--format",
+        "csv",
+        "--page-size",
+        "20",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let mut child = history_cmd(&s, &args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the state says pages 1-11 are written (the run is then stuck at 12).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    loop {
+        let next = std::fs::read_to_string(&state)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v["pager"]["page"].as_u64());
+        if next == Some(12) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no progress");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let partial = std::fs::read_to_string(&out).unwrap();
+    let got = csv_plays(&partial);
+    assert_eq!(got.len(), 11 * 20, "pages 1-11 written");
+    assert_eq!(got[..], expected[..220]);
+
+    // What a crash can leave after the last save: a whole line of the next page and a
+    // torn one.
+    let mut f = std::fs::OpenOptions::new().append(true).open(&out).unwrap();
+    write!(
+        f,
+        "1600000000,2020-09-13T12:26:40Z,Cher,Believe,Believe,,,,u\r\n1600000000,2020-"
+    )
+    .unwrap();
+    drop(f);
+    // Use up what is left of the fault (the killed run took some of it).
+    let mut tries = 0;
+    while c
+        .call(
+            "user.getRecentTracks",
+            &[("user", "RJ"), ("limit", "20"), ("page", "12")],
+            lfm::CallFlags::NONE,
+        )
+        .is_err()
+    {
+        tries += 1;
+        assert!(tries <= 6);
+    }
+    // A second export into the same file is refused while the state exists.
+    let (code, _, err) = run(&mut history_cmd(&s, &args));
+    assert_eq!(code, 1);
+    assert!(err.contains("--resume"), "{err}");
+
+    let resume = ["-o", out.to_str().unwrap(), "--resume"];
+    let (code, _, err) = run(&mut history_cmd(&s, &resume));
+    assert_eq!((code, err.as_str()), (0, ""));
+    let whole = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        whole.starts_with(&partial),
+        "the saved part is kept as it was"
+    );
+    assert_eq!(csv_plays(&whole), expected, "no gap, no repeat");
+    assert!(!state.exists());
+    // Nothing left to resume.
+    let (code, _, err) = run(&mut history_cmd(&s, &resume));
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot resume"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
 }
