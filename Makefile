@@ -7,7 +7,7 @@ CARGO ?= cargo
 all: build
 
 build:
-	$(CARGO) build --release -p lfm
+	$(CARGO) build --release -p lfm-capi
 
 ## Build everything and run the C examples against the mock server.
 demo:
@@ -47,7 +47,7 @@ bench:
 
 ## Regenerate include/lfm.h from the sources (commit the result).
 header:
-	LFM_BLESS=1 $(CARGO) test -p lfm --test header committed_header_matches_cbindgen
+	LFM_BLESS=1 $(CARGO) test -p lfm-capi --test header committed_header_matches_cbindgen
 
 clean:
 	$(CARGO) clean
@@ -93,7 +93,7 @@ pc_includedir = $(patsubst $(abs_prefix)/%,$${prefix}/%,$(abs_includedir))
 
 $(NATIVE_STATIC_LIBS): Cargo.toml Cargo.lock
 	@mkdir -p $(RELEASE_DIR)
-	$(CARGO) rustc --release -q -p lfm --lib --crate-type staticlib -- --print native-static-libs 2>&1 \
+	$(CARGO) rustc --release -q -p lfm-capi --lib --crate-type staticlib -- --print native-static-libs 2>&1 \
 	  | sed -n 's/.*native-static-libs: *//p' | tail -n 1 > $@.tmp
 	@test -s $@.tmp || { echo "could not determine liblfm.a's native libraries" >&2; rm -f $@.tmp; exit 1; }
 	@mv $@.tmp $@
@@ -102,10 +102,10 @@ install: $(NATIVE_STATIC_LIBS) build
 	@test -n "$(VERSION)" || { echo "cannot read the version from Cargo.toml" >&2; exit 1; }
 	$(INSTALL) -d "$(DESTDIR)$(abs_libdir)" "$(DESTDIR)$(abs_includedir)" \
 	  "$(DESTDIR)$(abspath $(PKGCONFIGDIR))" "$(DESTDIR)$(abspath $(CMAKEDIR))"
-	$(INSTALL) -m 0755 $(RELEASE_DIR)/liblfm.so "$(DESTDIR)$(abs_libdir)/liblfm.so.$(VERSION)"
+	$(INSTALL) -m 0755 $(RELEASE_DIR)/c-lib/liblfm.so "$(DESTDIR)$(abs_libdir)/liblfm.so.$(VERSION)"
 	ln -sfn liblfm.so.$(VERSION) "$(DESTDIR)$(abs_libdir)/liblfm.so.$(SOVERSION)"
 	ln -sfn liblfm.so.$(SOVERSION) "$(DESTDIR)$(abs_libdir)/liblfm.so"
-	$(INSTALL) -m 0644 $(RELEASE_DIR)/liblfm.a "$(DESTDIR)$(abs_libdir)/liblfm.a"
+	$(INSTALL) -m 0644 $(RELEASE_DIR)/c-lib/liblfm.a "$(DESTDIR)$(abs_libdir)/liblfm.a"
 	$(INSTALL) -m 0644 include/lfm.h include/lfm.hpp "$(DESTDIR)$(abs_includedir)/"
 	sed -e 's|@PREFIX@|$(abs_prefix)|g' -e 's|@LIBDIR@|$(pc_libdir)|g' \
 	    -e 's|@INCLUDEDIR@|$(pc_includedir)|g' -e 's|@VERSION@|$(VERSION)|g' \
@@ -117,7 +117,7 @@ install: $(NATIVE_STATIC_LIBS) build
 	    -e "s|@NATIVE_STATIC_LIBS@|$$(sed -e 's/^ *//' -e 's/ *$$//' -e 's/-l//g' -e 's/  */;/g' $(NATIVE_STATIC_LIBS))|g" \
 	    cmake/lfmConfig.cmake.in > "$(DESTDIR)$(abspath $(CMAKEDIR))/lfmConfig.cmake"
 	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@SOVERSION@|$(SOVERSION)|g' \
-	    -e "s|@SIZEOF_VOID_P@|$$(( 4 * $$(od -An -tu1 -j4 -N1 $(RELEASE_DIR)/liblfm.so) ))|g" \
+	    -e "s|@SIZEOF_VOID_P@|$$(( 4 * $$(od -An -tu1 -j4 -N1 $(RELEASE_DIR)/c-lib/liblfm.so) ))|g" \
 	    cmake/lfmConfigVersion.cmake.in > "$(DESTDIR)$(abspath $(CMAKEDIR))/lfmConfigVersion.cmake"
 
 uninstall:

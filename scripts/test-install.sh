@@ -207,7 +207,7 @@ cleanup() {
 trap cleanup EXIT
 
 say "building liblfm and lfm-mock (release)"
-cargo build --release -q -p lfm -p lfm-mock
+cargo build --release -q -p lfm-capi -p lfm-mock
 VERSION=$(sed -n 's/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)
 
 say "make install PREFIX=$PREFIX"

@@ -31,9 +31,6 @@ pub mod track;
 /// cbindgen:ignore
 pub mod transport;
 
-// Only the C layer feeds include/lfm.h; the core modules above are marked cbindgen:ignore.
-pub mod ffi;
-
 pub use auth::{Service, Session};
 pub use client::{CallFlags, Client};
 pub use error::{Error, Result, Status};

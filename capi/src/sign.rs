@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use super::args::{clear_out, guard, out_string, require_out, slice_arg, str_arg};
 use super::error::lfm_error;
 use super::lfm_status;
-use crate::error::Result;
+use lfm::error::Result;
 
 /// One request parameter: a name and a value, both NUL-terminated UTF-8.
 ///
@@ -67,7 +67,7 @@ pub unsafe extern "C" fn lfm_sign(
         let pairs = unsafe { params_arg(params, n_params) }?;
         // SAFETY: as above.
         let secret = unsafe { str_arg(api_secret, "api_secret") }?;
-        let sig = crate::sign::api_sig(&pairs, secret)?;
+        let sig = lfm::sign::api_sig(&pairs, secret)?;
         // SAFETY: checked non-NULL above.
         unsafe { out_string(out_api_sig, sig) }
     })

@@ -10,7 +10,7 @@ use super::args::{
 use super::error::lfm_error;
 use super::lfm_status;
 use super::sign::{lfm_param, params_arg};
-use crate::client::{CallFlags, Client};
+use lfm::client::{CallFlags, Client};
 
 /// A Last.fm API client: credentials, settings, a session key, and a pool of kept-alive
 /// connections.
@@ -87,7 +87,7 @@ pub unsafe extern "C" fn lfm_client_free(client: *mut lfm_client) {
 ///
 /// # Safety
 /// `client` is NULL or a live lfm_client.
-pub(crate) unsafe fn client_arg<'a>(client: *const lfm_client) -> crate::Result<&'a Client> {
+pub(crate) unsafe fn client_arg<'a>(client: *const lfm_client) -> lfm::Result<&'a Client> {
     // SAFETY: forwarded contract.
     unsafe { handle(client, "client") }.map(|c| &c.client)
 }

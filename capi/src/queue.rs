@@ -9,8 +9,8 @@ use super::client::{client_arg, lfm_client};
 use super::error::lfm_error;
 use super::lfm_status;
 use super::scrobble::{lfm_track, track_arg};
-use crate::error::Error;
-use crate::queue::{Entry, EntryState, Queue};
+use lfm::error::Error;
+use lfm::queue::{Entry, EntryState, Queue};
 
 /// A durable queue of plays waiting to be scrobbled, stored in one file.
 ///
@@ -25,7 +25,7 @@ pub struct lfm_queue {
 ///
 /// # Safety
 /// `queue` is NULL or a live lfm_queue.
-unsafe fn queue_arg<'a>(queue: *const lfm_queue) -> crate::Result<&'a Queue> {
+unsafe fn queue_arg<'a>(queue: *const lfm_queue) -> lfm::Result<&'a Queue> {
     // SAFETY: forwarded contract.
     unsafe { handle(queue, "queue") }.map(|q| &q.queue)
 }

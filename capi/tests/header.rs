@@ -1,12 +1,13 @@
 //! The committed C header must be exactly what cbindgen generates from the sources.
-//! Regenerate with `LFM_BLESS=1 cargo test --test header` (or `make header`).
+//! Regenerate with `LFM_BLESS=1 cargo test -p lfm-capi --test header` (or `make header`).
 
 use std::path::Path;
 
 #[test]
 fn committed_header_matches_cbindgen() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let config = cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("cbindgen.toml");
+    let top = root.parent().expect("the workspace root");
+    let config = cbindgen::Config::from_file(top.join("cbindgen.toml")).expect("cbindgen.toml");
     let mut generated = Vec::new();
     cbindgen::Builder::new()
         .with_crate(root)
@@ -15,7 +16,7 @@ fn committed_header_matches_cbindgen() {
         .expect("cbindgen failed on the sources")
         .write(&mut generated);
     let generated = String::from_utf8(generated).expect("header is UTF-8");
-    let path = root.join("include/lfm.h");
+    let path = top.join("include/lfm.h");
     if std::env::var_os("LFM_BLESS").is_some() {
         std::fs::write(&path, &generated).expect("write include/lfm.h");
         return;
@@ -30,7 +31,7 @@ fn committed_header_matches_cbindgen() {
 #[test]
 fn header_exports_only_lfm_names() {
     let header =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("include/lfm.h"))
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../include/lfm.h"))
             .expect("include/lfm.h");
     for line in header.lines() {
         let line = line.trim();

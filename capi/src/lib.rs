@@ -2,6 +2,7 @@
 //! module; each export checks its pointers, validates its strings, copies its inputs, and runs
 //! its body inside [`guard`] so that no panic crosses into the host program.
 
+#![deny(unsafe_op_in_unsafe_fn)]
 #![allow(non_camel_case_types)]
 // The safety contract of every export is the one stated once in the header preamble
 // (cbindgen.toml): pointers are NULL or valid for the call, handles are live, counts match.
@@ -27,7 +28,7 @@ pub use self::queue::*;
 pub use self::scrobble::*;
 pub use self::sign::*;
 
-use crate::error::Status;
+use lfm::error::Status;
 
 /// A status code: `LFM_OK` (0) or one of the `LFM_ERR_*` values. Values are stable once
 /// released; new ones are only ever appended.
@@ -132,12 +133,12 @@ mod tests {
     /// client keeps working. The panic is real: a logger sink that panics, reached through
     /// `lfm_call` on its normal path (the request fails to connect and is logged).
     #[test]
-    fn a_panic_inside_an_export_is_caught_and_the_client_keeps_working() -> crate::Result<()> {
-        use crate::log::{Level, Logger};
+    fn a_panic_inside_an_export_is_caught_and_the_client_keeps_working() -> lfm::Result<()> {
+        use lfm::log::{Level, Logger};
         use std::ffi::CStr;
         use std::ptr;
 
-        let client = crate::Client::new("key", "secret")?;
+        let client = lfm::Client::new("key", "secret")?;
         client.set_base_url("http://127.0.0.1:9/2.0/")?;
         client.set_rate_limit(0);
         client.set_logger(Some(Logger::new(Level::Debug, |_, _| {

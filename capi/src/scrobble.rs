@@ -8,8 +8,8 @@ use super::args::{
 use super::client::{client_arg, lfm_client};
 use super::error::lfm_error;
 use super::lfm_status;
-use crate::scrobble::ScrobbleResult;
-use crate::track::Track;
+use lfm::scrobble::ScrobbleResult;
+use lfm::track::Track;
 
 /// A played (or playing) track. Plain data: the strings are borrowed for the duration of
 /// the call that receives the struct, and copied as needed.
@@ -37,9 +37,9 @@ pub struct lfm_track {
 ///
 /// # Safety
 /// The string fields are NULL or NUL-terminated, valid for the call.
-pub(crate) unsafe fn track_arg(t: &lfm_track) -> crate::Result<Track> {
+pub(crate) unsafe fn track_arg(t: &lfm_track) -> lfm::Result<Track> {
     // SAFETY (all four blocks): forwarded contract.
-    let optional = |p: *const c_char, what: &str| -> crate::Result<Option<String>> {
+    let optional = |p: *const c_char, what: &str| -> lfm::Result<Option<String>> {
         Ok(unsafe { opt_str_arg(p, what) }?
             .filter(|s| !s.is_empty())
             .map(str::to_string))
@@ -111,7 +111,7 @@ pub unsafe extern "C" fn lfm_scrobble(
             .iter()
             // SAFETY: each item's strings follow the API contract.
             .map(|t| unsafe { track_arg(t) })
-            .collect::<crate::Result<Vec<Track>>>()?;
+            .collect::<lfm::Result<Vec<Track>>>()?;
         let result = client.scrobble(&tracks)?;
         let messages = result
             .verdicts
@@ -179,7 +179,7 @@ pub unsafe extern "C" fn lfm_scrobble_result_free(result: *mut lfm_scrobble_resu
 /// after 4 minutes of play. Pure; thread-safe.
 #[no_mangle]
 pub extern "C" fn lfm_scrobble_eligible(duration_secs: u32, played_secs: u32) -> bool {
-    crate::track::scrobble_eligible(duration_secs, played_secs)
+    lfm::track::scrobble_eligible(duration_secs, played_secs)
 }
 
 /// Pace this client's requests to at most `max_requests_per_second` on average, shared by

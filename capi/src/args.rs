@@ -6,7 +6,7 @@ use std::ptr;
 
 use super::error::lfm_error;
 use super::lfm_status;
-use crate::error::{Error, Result, Status};
+use lfm::error::{Error, Result, Status};
 
 /// Run an export's body: turn its `Err` (or a panic) into a status and an `lfm_error`
 /// written to `out_err` when that is non-NULL; on success write NULL there.

@@ -7,9 +7,9 @@ use super::args::{clear_out, guard, opt_str_arg, out_string, require_out, str_ar
 use super::client::{client_arg, lfm_client};
 use super::error::lfm_error;
 use super::lfm_status;
-use crate::auth::Service;
-use crate::error::Error;
-use crate::transport::RootStore;
+use lfm::auth::Service;
+use lfm::error::Error;
+use lfm::transport::RootStore;
 
 /// Last.fm: https://ws.audioscrobbler.com/2.0/ and https://www.last.fm/api/auth/ (the default).
 pub const LFM_SERVICE_LASTFM: i32 = 0;

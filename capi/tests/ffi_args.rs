@@ -5,7 +5,7 @@
 use std::ffi::{c_char, CStr, CString};
 use std::ptr;
 
-use lfm::ffi::*;
+use lfm_capi::*;
 
 const BAD_UTF8: &[u8] = b"caf\xc3\x28\0";
 

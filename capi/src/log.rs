@@ -6,8 +6,8 @@ use super::args::guard;
 use super::client::{client_arg, lfm_client};
 use super::error::lfm_error;
 use super::lfm_status;
-use crate::error::Error;
-use crate::log::{Level, Logger};
+use lfm::error::Error;
+use lfm::log::{Level, Logger};
 
 /// Errors: a call failed and retrying will not help.
 pub const LFM_LOG_ERROR: i32 = 1;

@@ -4,7 +4,7 @@ use std::ffi::{c_char, CString};
 
 use super::args::handle;
 use super::lfm_status;
-use crate::error::{Error, Status};
+use lfm::error::{Error, Status};
 
 /// An error returned by a failing call through its `out_err` parameter.
 ///
