@@ -47,14 +47,8 @@ pub enum Service {
 }
 
 impl Service {
-    /// The service for a C value (`LFM_SERVICE_*`), if it is one.
-    pub fn from_code(code: i32) -> Option<Service> {
-        match code {
-            0 => Some(Service::LastFm),
-            1 => Some(Service::LibreFm),
-            _ => None,
-        }
-    }
+    /// Every built-in service.
+    pub const ALL: [Service; 2] = [Service::LastFm, Service::LibreFm];
 
     /// The API root and the authorisation page.
     pub fn urls(self) -> (&'static str, &'static str) {

@@ -43,14 +43,6 @@ impl CallFlags {
     /// All three: what every write method needs.
     pub const WRITE: CallFlags = CallFlags(7);
 
-    /// Flags from their C bits; unknown bits are an error.
-    pub fn from_bits(bits: u32) -> Result<CallFlags> {
-        if bits & !Self::WRITE.0 != 0 {
-            return Err(Error::invalid(format!("unknown call flag bits {bits:#x}")));
-        }
-        Ok(CallFlags(bits))
-    }
-
     /// Whether every flag in `other` is set.
     pub fn contains(self, other: CallFlags) -> bool {
         self.0 & other.0 == other.0

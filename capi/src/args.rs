@@ -5,8 +5,45 @@ use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
 
 use super::error::lfm_error;
-use super::lfm_status;
+use super::{lfm_status, STATUS_CODES};
 use lfm::error::{Error, Result, Status};
+
+/// The C number of each value of a core enum: one table per enum, written once next to its
+/// `LFM_*` constants, and tested to cover every value the core lists in its `ALL`.
+pub(crate) struct Codes<T: 'static>(pub(crate) &'static [(i32, T)]);
+
+impl<T: Copy + PartialEq + std::fmt::Debug> Codes<T> {
+    /// The C number of `value`.
+    pub(crate) fn code(&self, value: T) -> i32 {
+        match self.0.iter().find(|(_, v)| *v == value) {
+            Some((code, _)) => *code,
+            None => unreachable!("{value:?} has no C number (the tests check every value)"),
+        }
+    }
+
+    /// The value a C number stands for, if any.
+    pub(crate) fn value(&self, code: i32) -> Option<T> {
+        self.0.iter().find(|(c, _)| *c == code).map(|(_, v)| *v)
+    }
+
+    /// Test helper: every value in `all` has exactly one number, and the numbers are distinct.
+    #[cfg(test)]
+    pub(crate) fn assert_covers(&self, all: &[T]) {
+        for value in all {
+            let n = self.0.iter().filter(|(_, v)| v == value).count();
+            assert_eq!(n, 1, "{value:?} must have exactly one C number");
+        }
+        assert_eq!(
+            self.0.len(),
+            all.len(),
+            "a C number for a value the core does not list"
+        );
+        let mut codes: Vec<i32> = self.0.iter().map(|(c, _)| *c).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), self.0.len(), "two values share a C number");
+    }
+}
 
 /// Run an export's body: turn its `Err` (or a panic) into a status and an `lfm_error`
 /// written to `out_err` when that is non-NULL; on success write NULL there.
@@ -16,7 +53,7 @@ pub(crate) fn guard(out_err: *mut *mut lfm_error, body: impl FnOnce() -> Result<
         Ok(Err(e)) => Some(e),
         Err(payload) => Some(Error::new(Status::Panic, panic_message(payload.as_ref()))),
     };
-    let status = error.as_ref().map_or(Status::Ok, Error::status) as lfm_status;
+    let status = STATUS_CODES.code(error.as_ref().map_or(Status::Ok, Error::status));
     if !out_err.is_null() {
         let value = error.map_or(ptr::null_mut(), |e| {
             Box::into_raw(Box::new(lfm_error::new(e)))

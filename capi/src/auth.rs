@@ -3,7 +3,7 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
-use super::args::{clear_out, guard, opt_str_arg, out_string, require_out, str_arg};
+use super::args::{clear_out, guard, opt_str_arg, out_string, require_out, str_arg, Codes};
 use super::client::{client_arg, lfm_client};
 use super::error::lfm_error;
 use super::lfm_status;
@@ -20,6 +20,18 @@ pub const LFM_SERVICE_LIBREFM: i32 = 1;
 pub const LFM_ROOTS_BUNDLED: i32 = 0;
 /// Trust the operating system's certificate store.
 pub const LFM_ROOTS_SYSTEM: i32 = 1;
+
+/// The C number of each built-in service.
+pub(crate) const SERVICE_CODES: Codes<Service> = Codes(&[
+    (LFM_SERVICE_LASTFM, Service::LastFm),
+    (LFM_SERVICE_LIBREFM, Service::LibreFm),
+]);
+
+/// The C number of each choice of roots.
+pub(crate) const ROOT_STORE_CODES: Codes<RootStore> = Codes(&[
+    (LFM_ROOTS_BUNDLED, RootStore::Bundled),
+    (LFM_ROOTS_SYSTEM, RootStore::System),
+]);
 
 /// Ask for a request token (auth.getToken, signed): the first step of the desktop login.
 ///
@@ -148,7 +160,8 @@ pub unsafe extern "C" fn lfm_client_set_service(
     guard(out_err, || {
         // SAFETY: API contract.
         let client = unsafe { client_arg(client) }?;
-        let service = Service::from_code(service)
+        let service = SERVICE_CODES
+            .value(service)
             .ok_or_else(|| Error::invalid(format!("unknown service {service}")))?;
         client.set_service(service)
     })
@@ -184,11 +197,9 @@ pub unsafe extern "C" fn lfm_client_set_root_store(
     guard(out_err, || {
         // SAFETY: API contract.
         let client = unsafe { client_arg(client) }?;
-        let store = match store {
-            LFM_ROOTS_BUNDLED => RootStore::Bundled,
-            LFM_ROOTS_SYSTEM => RootStore::System,
-            other => return Err(Error::invalid(format!("unknown root store {other}"))),
-        };
+        let store = ROOT_STORE_CODES
+            .value(store)
+            .ok_or_else(|| Error::invalid(format!("unknown root store {store}")))?;
         client.set_root_store(store)
     })
 }

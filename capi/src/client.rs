@@ -43,6 +43,28 @@ pub const LFM_CALL_POST: u32 = 4;
 /// All three: what every write method needs.
 pub const LFM_CALL_WRITE: u32 = 7;
 
+/// The core flag behind each `LFM_CALL_*` bit.
+const CALL_FLAGS: [(u32, CallFlags); 3] = [
+    (LFM_CALL_SIGNED, CallFlags::SIGNED),
+    (LFM_CALL_SESSION, CallFlags::SESSION),
+    (LFM_CALL_POST, CallFlags::POST),
+];
+
+/// The core flags for C bits; unknown bits are LFM_ERR_INVALID_ARGUMENT.
+/// (A literal 7 above, not an expression, so that every binding generator reads it.)
+fn call_flags(bits: u32) -> lfm::Result<CallFlags> {
+    let unknown = bits & !LFM_CALL_WRITE;
+    if unknown != 0 {
+        return Err(lfm::Error::invalid(format!(
+            "unknown call flag bits {unknown:#x}"
+        )));
+    }
+    Ok(CALL_FLAGS
+        .iter()
+        .filter(|(bit, _)| bits & bit != 0)
+        .fold(CallFlags::NONE, |flags, (_, flag)| flags | *flag))
+}
+
 /// Create a client for the application identified by `api_key` and `api_secret` (copied).
 ///
 /// Defaults: base URL https://ws.audioscrobbler.com/2.0/, timeout 30 s, user agent
@@ -264,8 +286,25 @@ pub unsafe extern "C" fn lfm_call(
         let method = unsafe { str_arg(method, "method") }?;
         // SAFETY: API contract.
         let pairs = unsafe { params_arg(params, n_params) }?;
-        let body = client.call(method, &pairs, CallFlags::from_bits(flags)?)?;
+        let body = client.call(method, &pairs, call_flags(flags)?)?;
         // SAFETY: checked non-NULL above.
         unsafe { out_string(out_json, body) }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_bits_map_to_the_core_flags() {
+        assert_eq!(
+            LFM_CALL_WRITE,
+            LFM_CALL_SIGNED | LFM_CALL_SESSION | LFM_CALL_POST
+        );
+        assert_eq!(call_flags(LFM_CALL_WRITE).unwrap(), CallFlags::WRITE);
+        assert_eq!(call_flags(0).unwrap(), CallFlags::NONE);
+        assert_eq!(call_flags(LFM_CALL_SESSION).unwrap(), CallFlags::SESSION);
+        assert!(call_flags(8).is_err());
+    }
 }

@@ -3,7 +3,7 @@
 use std::ffi::{c_char, CString};
 
 use super::args::handle;
-use super::lfm_status;
+use super::{lfm_status, STATUS_CODES};
 use lfm::error::{Error, Status};
 
 /// An error returned by a failing call through its `out_err` parameter.
@@ -33,7 +33,7 @@ unsafe fn get<'a>(err: *const lfm_error) -> Option<&'a Error> {
 #[no_mangle]
 pub unsafe extern "C" fn lfm_error_status(err: *const lfm_error) -> lfm_status {
     // SAFETY: API contract: NULL or a live error.
-    unsafe { get(err) }.map_or(Status::InvalidArgument, Error::status) as lfm_status
+    STATUS_CODES.code(unsafe { get(err) }.map_or(Status::InvalidArgument, Error::status))
 }
 
 /// The Last.fm error code (2..29) for LFM_ERR_API, 0 when there is none or `err` is NULL.

@@ -30,6 +30,8 @@ pub use self::sign::*;
 
 use lfm::error::Status;
 
+use self::args::Codes;
+
 /// A status code: `LFM_OK` (0) or one of the `LFM_ERR_*` values. Values are stable once
 /// released; new ones are only ever appended.
 pub type lfm_status = i32;
@@ -57,6 +59,21 @@ pub const LFM_ERR_IO: lfm_status = 9;
 /// An internal bug, caught at the library boundary; the process may go on.
 pub const LFM_ERR_PANIC: lfm_status = 10;
 
+/// The C number of each core status, the only place the two meet.
+pub(crate) const STATUS_CODES: Codes<Status> = Codes(&[
+    (LFM_OK, Status::Ok),
+    (LFM_ERR_INVALID_ARGUMENT, Status::InvalidArgument),
+    (LFM_ERR_NETWORK, Status::Network),
+    (LFM_ERR_TIMEOUT, Status::Timeout),
+    (LFM_ERR_HTTP, Status::Http),
+    (LFM_ERR_PARSE, Status::Parse),
+    (LFM_ERR_API, Status::Api),
+    (LFM_ERR_INSECURE, Status::Insecure),
+    (LFM_ERR_NO_SESSION, Status::NoSession),
+    (LFM_ERR_IO, Status::Io),
+    (LFM_ERR_PANIC, Status::Panic),
+]);
+
 /// Major version of the header; equals the first number of lfm_version().
 pub const LFM_VERSION_MAJOR: u32 = 0;
 /// Minor version of the header.
@@ -79,16 +96,17 @@ pub extern "C" fn lfm_version() -> *const c_char {
 /// Thread-safe.
 #[no_mangle]
 pub extern "C" fn lfm_status_str(status: lfm_status) -> *const c_char {
-    static TEXTS: OnceLock<Vec<CString>> = OnceLock::new();
+    static TEXTS: OnceLock<Vec<(lfm_status, CString)>> = OnceLock::new();
     static UNKNOWN: &CStr = c"unknown status";
     let texts = TEXTS.get_or_init(|| {
-        Status::ALL
+        STATUS_CODES
+            .0
             .iter()
-            .map(|s| CString::new(s.description()).unwrap_or_default())
+            .map(|(code, s)| (*code, CString::new(s.description()).unwrap_or_default()))
             .collect()
     });
-    match usize::try_from(status).ok().and_then(|i| texts.get(i)) {
-        Some(text) => text.as_ptr(),
+    match texts.iter().find(|(code, _)| *code == status) {
+        Some((_, text)) => text.as_ptr(),
         None => UNKNOWN.as_ptr(),
     }
 }
@@ -107,25 +125,19 @@ pub unsafe extern "C" fn lfm_string_free(s: *mut c_char) {
 
 #[cfg(test)]
 mod tests {
+    use super::auth::{ROOT_STORE_CODES, SERVICE_CODES};
+    use super::log::LEVEL_CODES;
     use super::*;
 
     #[test]
-    fn status_constants_match_the_core() {
-        let constants = [
-            LFM_OK,
-            LFM_ERR_INVALID_ARGUMENT,
-            LFM_ERR_NETWORK,
-            LFM_ERR_TIMEOUT,
-            LFM_ERR_HTTP,
-            LFM_ERR_PARSE,
-            LFM_ERR_API,
-            LFM_ERR_INSECURE,
-            LFM_ERR_NO_SESSION,
-            LFM_ERR_IO,
-            LFM_ERR_PANIC,
-        ];
-        for (constant, status) in constants.iter().zip(Status::ALL) {
-            assert_eq!(*constant, status as i32);
+    fn every_core_value_has_one_c_number() {
+        STATUS_CODES.assert_covers(&Status::ALL);
+        LEVEL_CODES.assert_covers(&lfm::log::Level::ALL);
+        SERVICE_CODES.assert_covers(&lfm::Service::ALL);
+        ROOT_STORE_CODES.assert_covers(&lfm::transport::RootStore::ALL);
+        // The statuses of 0.1 keep their numbers: 0 for Ok, then in the core's order.
+        for (i, s) in Status::ALL.iter().enumerate() {
+            assert_eq!(STATUS_CODES.code(*s), i as lfm_status, "{s:?}");
         }
     }
 
