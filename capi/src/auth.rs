@@ -1,15 +1,12 @@
 //! Token and web login flows, services, and transport settings (proxy, roots, timeouts).
 
-use std::ffi::c_char;
-use std::time::Duration;
-
-use super::args::{clear_out, guard, opt_str_arg, out_string, require_out, str_arg, Codes};
-use super::client::{client_arg, lfm_client};
+use super::args::{guard, Codes};
+use super::client::{lfm_client, millis, set, set_session};
 use super::error::lfm_error;
 use super::lfm_status;
 use lfm::auth::Service;
-use lfm::error::Error;
 use lfm::transport::RootStore;
+use std::ffi::c_char;
 
 /// Last.fm: https://ws.audioscrobbler.com/2.0/ and https://www.last.fm/api/auth/ (the default).
 pub const LFM_SERVICE_LASTFM: i32 = 0;
@@ -44,14 +41,9 @@ pub unsafe extern "C" fn lfm_get_token(
     out_token: *mut *mut c_char,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    // SAFETY: NULL or writable, per the API contract.
-    unsafe { clear_out(out_token) };
     guard(out_err, || {
-        require_out(out_token, "out_token")?;
-        // SAFETY: API contract.
-        let token = unsafe { client_arg(client) }?.get_token()?;
-        // SAFETY: checked non-NULL above.
-        unsafe { out_string(out_token, token) }
+        let out_token = arg!(out out_token);
+        out_token.set_string(arg!(client client).get_token()?)
     })
 }
 
@@ -69,19 +61,10 @@ pub unsafe extern "C" fn lfm_auth_url(
     out_url: *mut *mut c_char,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    // SAFETY: NULL or writable, per the API contract.
-    unsafe { clear_out(out_url) };
     guard(out_err, || {
-        require_out(out_url, "out_url")?;
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
-        // SAFETY: API contract.
-        let token = unsafe { opt_str_arg(token, "token") }?;
-        // SAFETY: API contract.
-        let callback = unsafe { opt_str_arg(callback_url, "callback_url") }?;
-        let url = client.auth_url(token, callback)?;
-        // SAFETY: checked non-NULL above.
-        unsafe { out_string(out_url, url) }
+        let out_url = arg!(out out_url);
+        let url = arg!(client client).auth_url(arg!(opt_str token), arg!(opt_str callback_url))?;
+        out_url.set_string(url)
     })
 }
 
@@ -113,22 +96,9 @@ pub unsafe extern "C" fn lfm_get_session(
     out_name: *mut *mut c_char,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    // SAFETY: NULL or writable, per the API contract.
-    unsafe {
-        clear_out(out_session_key);
-        clear_out(out_name);
-    }
     guard(out_err, || {
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
-        // SAFETY: API contract.
-        let token = unsafe { str_arg(token, "token") }?;
-        let session = client.get_session(token)?;
-        // SAFETY: NULL or writable, per the API contract; neither string holds a NUL.
-        unsafe {
-            out_string(out_session_key, session.key)?;
-            out_string(out_name, session.name)
-        }
+        let outs = (arg!(opt_out out_session_key), arg!(opt_out out_name));
+        set_session(outs, arg!(client client).get_session(arg!(str token))?)
     })
 }
 
@@ -140,12 +110,7 @@ pub unsafe extern "C" fn lfm_client_set_auth_url(
     url: *const c_char,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    guard(out_err, || {
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
-        // SAFETY: API contract.
-        client.set_auth_url(unsafe { str_arg(url, "url") }?)
-    })
+    set(client, out_err, |c| c.set_auth_url(arg!(str url)))
 }
 
 /// Point the client at a built-in service, LFM_SERVICE_LASTFM or LFM_SERVICE_LIBREFM: sets
@@ -157,13 +122,8 @@ pub unsafe extern "C" fn lfm_client_set_service(
     service: i32,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    guard(out_err, || {
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
-        let service = SERVICE_CODES
-            .value(service)
-            .ok_or_else(|| Error::invalid(format!("unknown service {service}")))?;
-        client.set_service(service)
+    set(client, out_err, |c| {
+        c.set_service(SERVICE_CODES.arg(service, "service")?)
     })
 }
 
@@ -177,12 +137,7 @@ pub unsafe extern "C" fn lfm_client_set_proxy(
     proxy_url: *const c_char,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    guard(out_err, || {
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
-        // SAFETY: API contract.
-        client.set_proxy(unsafe { opt_str_arg(proxy_url, "proxy_url") }?)
-    })
+    set(client, out_err, |c| c.set_proxy(arg!(opt_str proxy_url)))
 }
 
 /// Choose the trusted roots: LFM_ROOTS_BUNDLED (the Mozilla roots compiled in, the default)
@@ -194,13 +149,8 @@ pub unsafe extern "C" fn lfm_client_set_root_store(
     store: i32,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    guard(out_err, || {
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
-        let store = ROOT_STORE_CODES
-            .value(store)
-            .ok_or_else(|| Error::invalid(format!("unknown root store {store}")))?;
-        client.set_root_store(store)
+    set(client, out_err, |c| {
+        c.set_root_store(ROOT_STORE_CODES.arg(store, "root store")?)
     })
 }
 
@@ -213,9 +163,7 @@ pub unsafe extern "C" fn lfm_client_set_connect_timeout_ms(
     timeout_ms: u32,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    guard(out_err, || {
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
-        client.set_connect_timeout(Duration::from_millis(u64::from(timeout_ms)))
+    set(client, out_err, |c| {
+        c.set_connect_timeout(millis(timeout_ms))
     })
 }

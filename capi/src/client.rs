@@ -4,12 +4,10 @@ use std::ffi::c_char;
 use std::path::Path;
 use std::time::Duration;
 
-use super::args::{
-    clear_out, guard, handle, opt_str_arg, out_box, out_string, require_out, str_arg,
-};
+use super::args::{free_box, guard, handle, Out};
 use super::error::lfm_error;
 use super::lfm_status;
-use super::sign::{lfm_param, params_arg};
+use super::sign::lfm_param;
 use lfm::client::{CallFlags, Client};
 
 /// A Last.fm API client: credentials, settings, a session key, and a pool of kept-alive
@@ -78,17 +76,10 @@ pub unsafe extern "C" fn lfm_client_new(
     out_client: *mut *mut lfm_client,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    // SAFETY: out-parameters are NULL or writable, per the API contract.
-    unsafe { clear_out(out_client) };
     guard(out_err, || {
-        require_out(out_client, "out_client")?;
-        // SAFETY: NUL-terminated strings per the API contract.
-        let key = unsafe { str_arg(api_key, "api_key") }?;
-        // SAFETY: as above.
-        let secret = unsafe { str_arg(api_secret, "api_secret") }?;
-        let client = Client::new(key, secret)?;
-        // SAFETY: checked non-NULL above.
-        unsafe { out_box(out_client, lfm_client { client }) };
+        let out_client = arg!(out out_client);
+        let client = Client::new(arg!(str api_key), arg!(str api_secret))?;
+        out_client.set_box(lfm_client { client });
         Ok(())
     })
 }
@@ -99,10 +90,8 @@ pub unsafe extern "C" fn lfm_client_new(
 /// undefined behaviour.
 #[no_mangle]
 pub unsafe extern "C" fn lfm_client_free(client: *mut lfm_client) {
-    if !client.is_null() {
-        // SAFETY: the pointer came from lfm_client_new and is freed once.
-        drop(unsafe { Box::from_raw(client) });
-    }
+    // SAFETY: NULL or from lfm_client_new, freed once (the API contract).
+    unsafe { free_box(client) }
 }
 
 /// Borrow the client behind a handle inside an export.
@@ -114,6 +103,34 @@ pub(crate) unsafe fn client_arg<'a>(client: *const lfm_client) -> lfm::Result<&'
     unsafe { handle(client, "client") }.map(|c| &c.client)
 }
 
+/// The body of every `lfm_client_set_*`: borrow the client, apply one setting, and report
+/// like any export. Called only by exports, with their arguments (the contract of [`arg!`]).
+pub(crate) fn set(
+    client: *const lfm_client,
+    out_err: *mut *mut lfm_error,
+    setting: impl FnOnce(&Client) -> lfm::Result<()>,
+) -> lfm_status {
+    guard(out_err, || setting(arg!(client client)))
+}
+
+/// A duration given in milliseconds.
+pub(crate) fn millis(ms: u32) -> Duration {
+    Duration::from_millis(u64::from(ms))
+}
+
+/// Hand a session's key and name to the caller: both converted before either is written, so
+/// that a failure leaves both NULL.
+pub(crate) fn set_session(
+    (out_key, out_name): (Out<'_, *mut c_char>, Out<'_, *mut c_char>),
+    session: lfm::Session,
+) -> lfm::Result<()> {
+    let key = super::args::c_string(session.key)?;
+    let name = super::args::c_string(session.name)?;
+    out_key.set_c_string(key);
+    out_name.set_c_string(name);
+    Ok(())
+}
+
 /// Set the API root URL, used exactly as given: keep the trailing slash (some servers answer
 /// 404 without it). Must be an absolute http:// or https:// URL. Thread-safe; no I/O.
 #[no_mangle]
@@ -122,12 +139,7 @@ pub unsafe extern "C" fn lfm_client_set_base_url(
     url: *const c_char,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    guard(out_err, || {
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
-        // SAFETY: API contract.
-        client.set_base_url(unsafe { str_arg(url, "url") }?)
-    })
+    set(client, out_err, |c| c.set_base_url(arg!(str url)))
 }
 
 /// Set the session key used by LFM_CALL_SESSION calls; NULL clears it. Thread-safe; no I/O.
@@ -138,11 +150,8 @@ pub unsafe extern "C" fn lfm_client_set_session_key(
     session_key: *const c_char,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    guard(out_err, || {
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
-        // SAFETY: API contract.
-        client.set_session_key(unsafe { opt_str_arg(session_key, "session_key") }?)
+    set(client, out_err, |c| {
+        c.set_session_key(arg!(opt_str session_key))
     })
 }
 
@@ -155,11 +164,7 @@ pub unsafe extern "C" fn lfm_client_set_timeout_ms(
     timeout_ms: u32,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    guard(out_err, || {
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
-        client.set_timeout(Duration::from_millis(u64::from(timeout_ms)))
-    })
+    set(client, out_err, |c| c.set_timeout(millis(timeout_ms)))
 }
 
 /// Set the User-Agent header (non-empty, no control characters). Thread-safe; no I/O.
@@ -169,12 +174,7 @@ pub unsafe extern "C" fn lfm_client_set_user_agent(
     user_agent: *const c_char,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    guard(out_err, || {
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
-        // SAFETY: API contract.
-        client.set_user_agent(unsafe { str_arg(user_agent, "user_agent") }?)
-    })
+    set(client, out_err, |c| c.set_user_agent(arg!(str user_agent)))
 }
 
 /// Trust the certificates in the PEM file at `pem_path` in addition to the bundled roots
@@ -186,12 +186,8 @@ pub unsafe extern "C" fn lfm_client_set_ca_file(
     pem_path: *const c_char,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    guard(out_err, || {
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
-        // SAFETY: API contract.
-        let path = unsafe { str_arg(pem_path, "pem_path") }?;
-        client.set_ca_file(Path::new(path))
+    set(client, out_err, |c| {
+        c.set_ca_file(Path::new(arg!(str pem_path)))
     })
 }
 
@@ -203,10 +199,7 @@ pub unsafe extern "C" fn lfm_client_set_allow_insecure_http(
     allow: bool,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    guard(out_err, || {
-        // SAFETY: API contract.
-        unsafe { client_arg(client) }?.set_allow_insecure_http(allow)
-    })
+    set(client, out_err, |c| c.set_allow_insecure_http(allow))
 }
 
 /// Log in with a user name (or e-mail) and password: auth.getMobileSession, a signed POST.
@@ -227,25 +220,11 @@ pub unsafe extern "C" fn lfm_get_mobile_session(
     out_name: *mut *mut c_char,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    // SAFETY: out-parameters are NULL or writable, per the API contract.
-    unsafe {
-        clear_out(out_session_key);
-        clear_out(out_name);
-    }
     guard(out_err, || {
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
-        // SAFETY: API contract.
-        let username = unsafe { str_arg(username, "username") }?;
-        // SAFETY: API contract.
-        let password = unsafe { str_arg(password, "password") }?;
-        let session = client.get_mobile_session(username, password)?;
-        // SAFETY: NULL or writable, per the API contract. Both strings come from JSON text
-        // and cannot hold a NUL, so the second write cannot fail after the first succeeded.
-        unsafe {
-            out_string(out_session_key, session.key)?;
-            out_string(out_name, session.name)
-        }
+        let outs = (arg!(opt_out out_session_key), arg!(opt_out out_name));
+        let session =
+            arg!(client client).get_mobile_session(arg!(str username), arg!(str password))?;
+        set_session(outs, session)
     })
 }
 
@@ -276,19 +255,11 @@ pub unsafe extern "C" fn lfm_call(
     out_json: *mut *mut c_char,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    // SAFETY: out-parameters are NULL or writable, per the API contract.
-    unsafe { clear_out(out_json) };
     guard(out_err, || {
-        require_out(out_json, "out_json")?;
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
-        // SAFETY: API contract.
-        let method = unsafe { str_arg(method, "method") }?;
-        // SAFETY: API contract.
-        let pairs = unsafe { params_arg(params, n_params) }?;
-        let body = client.call(method, &pairs, call_flags(flags)?)?;
-        // SAFETY: checked non-NULL above.
-        unsafe { out_string(out_json, body) }
+        let out_json = arg!(out out_json);
+        let pairs = arg!(params params, n_params);
+        let body = arg!(client client).call(arg!(str method), &pairs, call_flags(flags)?)?;
+        out_json.set_string(body)
     })
 }
 

@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, CString};
 
-use super::args::handle;
+use super::args::{c_text, free_box, handle};
 use super::{lfm_status, STATUS_CODES};
 use lfm::error::{Error, Status};
 
@@ -17,7 +17,7 @@ pub struct lfm_error {
 
 impl lfm_error {
     pub(crate) fn new(error: Error) -> lfm_error {
-        let message = CString::new(error.message().replace('\0', "\u{fffd}")).unwrap_or_default();
+        let message = c_text(error.message());
         lfm_error { error, message }
     }
 }
@@ -75,10 +75,8 @@ pub unsafe extern "C" fn lfm_error_is_retryable(err: *const lfm_error) -> bool {
 /// Free an error. NULL is fine. Using `err` afterwards is undefined behaviour.
 #[no_mangle]
 pub unsafe extern "C" fn lfm_error_free(err: *mut lfm_error) {
-    if !err.is_null() {
-        // SAFETY: `err` came from Box::into_raw in `guard` and is freed once by the caller.
-        drop(unsafe { Box::from_raw(err) });
-    }
+    // SAFETY: NULL or from `guard`, freed once (the API contract).
+    unsafe { free_box(err) }
 }
 
 /// A suggested wait in milliseconds before retrying, 0 when none: the server's Retry-After,

@@ -8,6 +8,7 @@
 // (cbindgen.toml): pointers are NULL or valid for the call, handles are live, counts match.
 #![allow(clippy::missing_safety_doc)]
 
+#[macro_use]
 mod args;
 mod auth;
 mod client;
@@ -118,8 +119,9 @@ pub extern "C" fn lfm_status_str(status: lfm_status) -> *const c_char {
 pub unsafe extern "C" fn lfm_string_free(s: *mut c_char) {
     if !s.is_null() {
         // SAFETY: the caller hands back a pointer that CString::into_raw produced in
-        // args::out_string, exactly once.
-        drop(unsafe { CString::from_raw(s) });
+        // args::Out::set_c_string, exactly once.
+        let s = unsafe { CString::from_raw(s) };
+        args::catch((), move || drop(s));
     }
 }
 

@@ -1,9 +1,9 @@
 //! `lfm_client_set_logger`: a C callback receiving the library's log lines.
 
-use std::ffi::{c_char, c_void, CString};
+use std::ffi::{c_char, c_void};
 
-use super::args::{guard, Codes};
-use super::client::{client_arg, lfm_client};
+use super::args::{c_text, Codes};
+use super::client::{lfm_client, set};
 use super::error::lfm_error;
 use super::lfm_status;
 use lfm::error::Error;
@@ -48,7 +48,7 @@ unsafe impl Sync for CCallback {}
 
 impl CCallback {
     fn emit(&self, level: Level, message: &str) {
-        let text = CString::new(message.replace('\0', "\u{fffd}")).unwrap_or_default();
+        let text = c_text(message);
         // SAFETY: the contract of lfm_client_set_logger; `text` lives through the call.
         unsafe { (self.log)(self.user_data, LEVEL_CODES.code(level), text.as_ptr()) };
     }
@@ -73,9 +73,7 @@ pub unsafe extern "C" fn lfm_client_set_logger(
     user_data: *mut c_void,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    guard(out_err, || {
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
+    set(client, out_err, |client| {
         let Some(log) = log else {
             return client.set_logger(None);
         };

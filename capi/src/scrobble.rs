@@ -2,10 +2,8 @@
 
 use std::ffi::{c_char, CString};
 
-use super::args::{
-    clear_out, guard, handle, opt_str_arg, out_box, require_out, slice_arg, str_arg,
-};
-use super::client::{client_arg, lfm_client};
+use super::args::{c_text, free_box, guard, opt_str_arg, str_arg};
+use super::client::{lfm_client, set};
 use super::error::lfm_error;
 use super::lfm_status;
 use lfm::scrobble::ScrobbleResult;
@@ -31,6 +29,22 @@ pub struct lfm_track {
     pub duration_secs: u32,
     /// Position on the album, 0 = unknown.
     pub track_number: u32,
+}
+
+impl lfm_track {
+    /// Every pointer NULL, every number 0.
+    pub(crate) fn blank() -> lfm_track {
+        lfm_track {
+            artist: std::ptr::null(),
+            track: std::ptr::null(),
+            album: std::ptr::null(),
+            album_artist: std::ptr::null(),
+            mbid: std::ptr::null(),
+            timestamp: 0,
+            duration_secs: 0,
+            track_number: 0,
+        }
+    }
 }
 
 /// Copy a C track into the core's type.
@@ -66,11 +80,7 @@ pub unsafe extern "C" fn lfm_update_now_playing(
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
     guard(out_err, || {
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
-        // SAFETY: API contract.
-        let track = unsafe { track_arg(handle(track, "track")?) }?;
-        client.update_now_playing(&track)
+        arg!(client client).update_now_playing(&arg!(track track))
     })
 }
 
@@ -99,27 +109,17 @@ pub unsafe extern "C" fn lfm_scrobble(
     out_result: *mut *mut lfm_scrobble_result,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    // SAFETY: NULL or writable, per the API contract.
-    unsafe { clear_out(out_result) };
     guard(out_err, || {
-        require_out(out_result, "out_result")?;
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
-        // SAFETY: API contract: `tracks` holds `n_tracks` items.
-        let raw = unsafe { slice_arg(tracks, n_tracks, "tracks") }?;
-        let tracks = raw
+        let out_result = arg!(out out_result);
+        let client = arg!(client client);
+        let tracks = arg!(slice tracks, n_tracks)
             .iter()
-            // SAFETY: each item's strings follow the API contract.
+            // SAFETY: each item's strings follow the API contract, as for `arg!`.
             .map(|t| unsafe { track_arg(t) })
             .collect::<lfm::Result<Vec<Track>>>()?;
         let result = client.scrobble(&tracks)?;
-        let messages = result
-            .verdicts
-            .iter()
-            .map(|v| CString::new(v.message.replace('\0', "")).unwrap_or_default())
-            .collect();
-        // SAFETY: checked non-NULL above.
-        unsafe { out_box(out_result, lfm_scrobble_result { result, messages }) };
+        let messages = result.verdicts.iter().map(|v| c_text(&v.message)).collect();
+        out_result.set_box(lfm_scrobble_result { result, messages });
         Ok(())
     })
 }
@@ -168,10 +168,8 @@ pub unsafe extern "C" fn lfm_scrobble_result_ignored_message(
 /// Free a scrobble result. NULL is fine.
 #[no_mangle]
 pub unsafe extern "C" fn lfm_scrobble_result_free(result: *mut lfm_scrobble_result) {
-    if !result.is_null() {
-        // SAFETY: from Box::into_raw in lfm_scrobble, freed once.
-        drop(unsafe { Box::from_raw(result) });
-    }
+    // SAFETY: NULL or from lfm_scrobble, freed once (the API contract).
+    unsafe { free_box(result) }
 }
 
 /// Whether a play counts as a scrobble: the track is longer than 30 s and has played for
@@ -191,9 +189,8 @@ pub unsafe extern "C" fn lfm_client_set_rate_limit(
     max_requests_per_second: u32,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    guard(out_err, || {
-        // SAFETY: API contract.
-        unsafe { client_arg(client) }?.set_rate_limit(max_requests_per_second);
+    set(client, out_err, |c| {
+        c.set_rate_limit(max_requests_per_second);
         Ok(())
     })
 }
@@ -207,8 +204,5 @@ pub unsafe extern "C" fn lfm_client_set_max_batch(
     max_tracks: u32,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    guard(out_err, || {
-        // SAFETY: API contract.
-        unsafe { client_arg(client) }?.set_max_batch(max_tracks)
-    })
+    set(client, out_err, |c| c.set_max_batch(max_tracks))
 }
