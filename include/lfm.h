@@ -26,6 +26,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* == Versions and conventions ============================================================ */
+
 /**
  * Major version of the header; equals the first number of lfm_version().
  */
@@ -42,104 +48,20 @@
 #define LFM_VERSION_PATCH 0
 
 /**
- * Last.fm: https://ws.audioscrobbler.com/2.0/ and https://www.last.fm/api/auth/ (the default).
- */
-#define LFM_SERVICE_LASTFM 0
-
-/**
- * Libre.fm: https://libre.fm/2.0/ and https://libre.fm/api/auth/ (accepts any API key).
- */
-#define LFM_SERVICE_LIBREFM 1
-
-/**
- * Trust the Mozilla roots compiled into the library (the default).
- */
-#define LFM_ROOTS_BUNDLED 0
-
-/**
- * Trust the operating system's certificate store.
- */
-#define LFM_ROOTS_SYSTEM 1
-
-/**
- * Add `api_sig` to the request.
- */
-#define LFM_CALL_SIGNED 1
-
-/**
- * Add `sk` from the client (LFM_ERR_NO_SESSION if it has none).
- */
-#define LFM_CALL_SESSION 2
-
-/**
- * Send a form-encoded POST body; otherwise a GET with a query string.
- */
-#define LFM_CALL_POST 4
-
-/**
- * All three: what every write method needs.
- */
-#define LFM_CALL_WRITE 7
-
-/**
- * Errors: a call failed and retrying will not help.
- */
-#define LFM_LOG_ERROR 1
-
-/**
- * Warnings: a call failed and may succeed later.
- */
-#define LFM_LOG_WARN 2
-
-/**
- * Information: sessions established, queue flush summaries.
- */
-#define LFM_LOG_INFO 3
-
-/**
- * Debugging: every request with its parameters (secrets redacted), HTTP status, duration.
- */
-#define LFM_LOG_DEBUG 4
-
-/**
- * A Last.fm API client: credentials, settings, a session key, and a pool of kept-alive
- * connections.
+ * The library's version, e.g. "0.1.0".
  *
- * Thread-safety: every function may be called on one client from many threads at once;
- * a setter affects the calls that start after it returns. Calls that talk to the server
- * block the calling thread for at most the client's timeout (30 s by default): never call
- * them on a UI thread. Create with lfm_client_new(), free with lfm_client_free().
+ * Returns a static string: never NULL, never freed by the caller. Thread-safe.
  */
-typedef struct lfm_client lfm_client;
+const char *lfm_version(void);
 
 /**
- * An error returned by a failing call through its `out_err` parameter.
+ * Free a string returned by the library (api_sig, JSON bodies, session keys, names...).
  *
- * Owned by the caller, who frees it with lfm_error_free(). Immutable: it may be read from
- * any thread.
+ * NULL is fine. Never pass these strings to libc free(), and never free one twice.
  */
-typedef struct lfm_error lfm_error;
+void lfm_string_free(char *s);
 
-/**
- * A durable queue of plays waiting to be scrobbled, stored in one file.
- *
- * Thread-safety: every function may be called from many threads at once; lfm_queue_push()
- * never waits for a flush's network traffic. Only one lfm_queue may have a file open at a
- * time, across processes. Create with lfm_queue_open(), free with lfm_queue_free().
- */
-typedef struct lfm_queue lfm_queue;
-
-/**
- * A snapshot of the queue's plays for a UI, from lfm_queue_list(). Owned by the caller,
- * freed with lfm_queue_entries_free(); immutable.
- */
-typedef struct lfm_queue_entries lfm_queue_entries;
-
-/**
- * Per-track verdicts of an lfm_scrobble() call. Owned by the caller, freed with
- * lfm_scrobble_result_free(); immutable, so any thread may read it.
- */
-typedef struct lfm_scrobble_result lfm_scrobble_result;
+/* == Errors ============================================================================== */
 
 /**
  * A status code: `LFM_OK` (0) or one of the `LFM_ERR_*` values. Values are stable once
@@ -148,119 +70,7 @@ typedef struct lfm_scrobble_result lfm_scrobble_result;
 typedef int32_t lfm_status;
 
 /**
- * One request parameter: a name and a value, both NUL-terminated UTF-8.
- *
- * Both are borrowed for the duration of the call that receives them and copied as needed.
- */
-typedef struct lfm_param {
-  /**
-   * Parameter name, e.g. "artist" or "artist[0]". Must not be NULL.
-   */
-  const char *name;
-  /**
-   * Parameter value, signed and sent exactly as given. Must not be NULL ("" is fine).
-   */
-  const char *value;
-} lfm_param;
-
-/**
- * A log callback. `message` is NUL-terminated UTF-8, valid only during the call; copy it
- * to keep it. `level` is one of LFM_LOG_*. It is invoked on whichever thread makes the call
- * that logs, possibly several at once: it must be thread-safe, must not block for long,
- * and must not call back into the same client's setters.
- */
-typedef void (*lfm_log_fn)(void *user_data, int32_t level, const char *message);
-
-/**
- * A played (or playing) track. Plain data: the strings are borrowed for the duration of
- * the call that receives the struct, and copied as needed.
- */
-typedef struct lfm_track {
-  /**
-   * Artist name. Required.
-   */
-  const char *artist;
-  /**
-   * Track title. Required.
-   */
-  const char *track;
-  /**
-   * Album title. Optional: NULL or "" means not sent.
-   */
-  const char *album;
-  /**
-   * Album artist. Optional.
-   */
-  const char *album_artist;
-  /**
-   * MusicBrainz track id. Optional.
-   */
-  const char *mbid;
-  /**
-   * UTC Unix seconds when playback started; ignored by now-playing.
-   */
-  int64_t timestamp;
-  /**
-   * Length in seconds, 0 = unknown.
-   */
-  uint32_t duration_secs;
-  /**
-   * Position on the album, 0 = unknown.
-   */
-  uint32_t track_number;
-} lfm_track;
-
-/**
- * One play of an lfm_queue_entries snapshot, filled in by lfm_queue_entries_get(). Every
- * pointer in it is borrowed from the snapshot and valid until lfm_queue_entries_free().
- */
-typedef struct lfm_queue_entry {
-  /**
-   * Queue-unique id, increasing in push order: pass it to lfm_queue_remove()/_retry().
-   */
-  uint64_t id;
-  /**
-   * The play (unset optional fields are NULL).
-   */
-  struct lfm_track track;
-  /**
-   * When it was pushed, UTC Unix seconds.
-   */
-  int64_t queued_at;
-  /**
-   * false: waiting to be sent; true: rejected, will not be sent unless retried.
-   */
-  bool rejected;
-  /**
-   * For a rejected play: Last.fm's ignored code (1 artist ignored, 2 track ignored,
-   * 3 too old, including plays older than 14 days, 4 too new), else 0.
-   */
-  int32_t ignored_code;
-  /**
-   * For a rejected play isolated by an API error (6 or 13): that code, else 0.
-   */
-  int32_t api_code;
-  /**
-   * Why it was rejected; NULL when pending.
-   */
-  const char *reason;
-  /**
-   * Failed delivery attempts so far.
-   */
-  uint32_t attempts;
-  /**
-   * Of those, failures of this play alone while the server accepted other plays; at 3
-   * the play is rejected (see lfm_queue_flush()).
-   */
-  uint32_t isolated_failures;
-  /**
-   * The last delivery error; NULL when none.
-   */
-  const char *last_error;
-} lfm_queue_entry;
-
-/**
- * Success.
+ * Success: the call did what it says.
  */
 #define LFM_OK 0
 
@@ -314,17 +124,6 @@ typedef struct lfm_queue_entry {
  */
 #define LFM_ERR_PANIC 10
 
-#ifdef __cplusplus
-extern "C" {
-#endif // __cplusplus
-
-/**
- * The library's version, e.g. "0.1.0".
- *
- * Returns a static string: never NULL, never freed by the caller. Thread-safe.
- */
-const char *lfm_version(void);
-
 /**
  * Static English text for a status code.
  *
@@ -334,11 +133,340 @@ const char *lfm_version(void);
 const char *lfm_status_str(lfm_status status);
 
 /**
- * Free a string returned by the library (api_sig, JSON bodies, session keys, names...).
+ * An error returned by a failing call through its `out_err` parameter.
  *
- * NULL is fine. Never pass these strings to libc free(), and never free one twice.
+ * Owned by the caller, who frees it with lfm_error_free(). Immutable: it may be read from
+ * any thread.
+ *
+ * Methods: lfm_error_status(), lfm_error_message(), lfm_error_api_code(),
+ * lfm_error_http_status(), lfm_error_is_retryable(), lfm_error_retry_after_ms(),
+ * lfm_error_free().
  */
-void lfm_string_free(char *s);
+typedef struct lfm_error lfm_error;
+
+/**
+ * The status of the error; LFM_ERR_INVALID_ARGUMENT when `err` is NULL.
+ */
+lfm_status lfm_error_status(const struct lfm_error *err);
+
+/**
+ * The Last.fm error code (2..29) for LFM_ERR_API, 0 when there is none or `err` is NULL.
+ */
+int32_t lfm_error_api_code(const struct lfm_error *err);
+
+/**
+ * The HTTP status of the reply behind the error, 0 when there was no reply or `err` is NULL.
+ */
+uint16_t lfm_error_http_status(const struct lfm_error *err);
+
+/**
+ * A human-readable message, UTF-8. It never contains a password, session key, token,
+ * api_sig or secret.
+ *
+ * Borrowed: valid until lfm_error_free(err); do not free it. Never NULL: a NULL `err`
+ * gives an empty string.
+ */
+const char *lfm_error_message(const struct lfm_error *err);
+
+/**
+ * Whether retrying the same request later may succeed: network failures, timeouts, HTTP
+ * 5xx and 429, and Last.fm errors 8, 11, 16 and 29. False for a NULL `err`.
+ */
+bool lfm_error_is_retryable(const struct lfm_error *err);
+
+/**
+ * Free an error. NULL is fine. Using `err` afterwards is undefined behaviour.
+ */
+void lfm_error_free(struct lfm_error *err);
+
+/**
+ * A suggested wait in milliseconds before retrying, 0 when none: the server's Retry-After,
+ * a growing, jittered back-off after rate-limit errors (29, HTTP 429) and failed queue
+ * flushes, or the time until the daily scrobble limit resets. 0 for NULL.
+ */
+uint32_t lfm_error_retry_after_ms(const struct lfm_error *err);
+
+/* == The client and its settings ========================================================= */
+
+/**
+ * A Last.fm API client: credentials, settings, a session key, and a pool of kept-alive
+ * connections.
+ *
+ * Thread-safety: every function may be called on one client from many threads at once;
+ * a setter affects the calls that start after it returns. Calls that talk to the server
+ * block the calling thread for at most the client's timeout (30 s by default): never call
+ * them on a UI thread. Create with lfm_client_new(), free with lfm_client_free().
+ *
+ * Methods: lfm_client_new(), lfm_client_free(); settings: lfm_client_set_base_url(),
+ * lfm_client_set_auth_url(), lfm_client_set_service(), lfm_client_set_session_key(),
+ * lfm_client_set_timeout_ms(), lfm_client_set_connect_timeout_ms(),
+ * lfm_client_set_user_agent(), lfm_client_set_proxy(), lfm_client_set_ca_file(),
+ * lfm_client_set_root_store(), lfm_client_set_allow_insecure_http(),
+ * lfm_client_set_rate_limit(), lfm_client_set_max_batch(), lfm_client_set_logger(); calls:
+ * lfm_call(); login: lfm_get_mobile_session(), lfm_get_token(), lfm_auth_url(),
+ * lfm_get_session(); scrobbling: lfm_update_now_playing(), lfm_scrobble(),
+ * lfm_queue_flush().
+ */
+typedef struct lfm_client lfm_client;
+
+/**
+ * Create a client for the application identified by `api_key` and `api_secret` (copied).
+ *
+ * Defaults: base URL https://ws.audioscrobbler.com/2.0/, timeout 30 s, user agent
+ * "liblfm/<version>", the bundled Mozilla roots, no session key.
+ * `out_client` (required) receives the client; free it with lfm_client_free().
+ * Does no I/O.
+ */
+lfm_status lfm_client_new(const char *api_key,
+                          const char *api_secret,
+                          struct lfm_client **out_client,
+                          struct lfm_error **out_err);
+
+/**
+ * Free a client and close its connections. NULL is fine.
+ *
+ * No call on this client may be running or start afterwards: using a freed client is
+ * undefined behaviour.
+ */
+void lfm_client_free(struct lfm_client *client);
+
+/**
+ * Set the API root URL, used exactly as given: keep the trailing slash (some servers answer
+ * 404 without it). Must be an absolute http:// or https:// URL. Thread-safe; no I/O.
+ */
+lfm_status lfm_client_set_base_url(struct lfm_client *client,
+                                   const char *url,
+                                   struct lfm_error **out_err);
+
+/**
+ * Set the authorisation page used by lfm_auth_url() (an absolute http(s) URL), for servers
+ * other than the built-in services. Thread-safe; no I/O.
+ */
+lfm_status lfm_client_set_auth_url(struct lfm_client *client,
+                                   const char *url,
+                                   struct lfm_error **out_err);
+
+/**
+ * Last.fm: https://ws.audioscrobbler.com/2.0/ and https://www.last.fm/api/auth/ (the default).
+ */
+#define LFM_SERVICE_LASTFM 0
+
+/**
+ * Libre.fm: https://libre.fm/2.0/ and https://libre.fm/api/auth/ (accepts any API key).
+ */
+#define LFM_SERVICE_LIBREFM 1
+
+/**
+ * Point the client at a built-in service, LFM_SERVICE_LASTFM or LFM_SERVICE_LIBREFM: sets
+ * both the API root and the authorisation page. Any other server: lfm_client_set_base_url()
+ * and lfm_client_set_auth_url(). Thread-safe; no I/O.
+ */
+lfm_status lfm_client_set_service(struct lfm_client *client,
+                                  int32_t service,
+                                  struct lfm_error **out_err);
+
+/**
+ * Set the session key used by LFM_CALL_SESSION calls; NULL clears it. Thread-safe; no I/O.
+ * The key is copied and never logged.
+ */
+lfm_status lfm_client_set_session_key(struct lfm_client *client,
+                                      const char *session_key,
+                                      struct lfm_error **out_err);
+
+/**
+ * Set the overall bound on each request, in milliseconds (> 0): connecting, sending, and
+ * reading the whole reply. Every blocking call returns within about this long.
+ * Thread-safe; no I/O.
+ */
+lfm_status lfm_client_set_timeout_ms(struct lfm_client *client,
+                                     uint32_t timeout_ms,
+                                     struct lfm_error **out_err);
+
+/**
+ * Bound the connection phase (TCP, proxy and TLS handshakes) in milliseconds (> 0), within
+ * the overall timeout of lfm_client_set_timeout_ms(). Default: the smaller of the overall
+ * timeout and 10 s. Thread-safe; no I/O.
+ */
+lfm_status lfm_client_set_connect_timeout_ms(struct lfm_client *client,
+                                             uint32_t timeout_ms,
+                                             struct lfm_error **out_err);
+
+/**
+ * Set the User-Agent header (non-empty, no control characters). Thread-safe; no I/O.
+ */
+lfm_status lfm_client_set_user_agent(struct lfm_client *client,
+                                     const char *user_agent,
+                                     struct lfm_error **out_err);
+
+/**
+ * Send every request through a proxy: `http://host:port` (HTTP CONNECT) or
+ * `socks5://host:port` (also `socks5h://`, `socks4://`, and `user:pass@` in the URL);
+ * NULL connects directly. A proxy that cannot be reached makes calls fail with
+ * LFM_ERR_NETWORK. Thread-safe; takes effect for calls that start afterwards.
+ */
+lfm_status lfm_client_set_proxy(struct lfm_client *client,
+                                const char *proxy_url,
+                                struct lfm_error **out_err);
+
+/**
+ * Trust the certificates in the PEM file at `pem_path` in addition to the bundled roots
+ * (self-hosted servers, tests). The file is read now: LFM_ERR_IO if it cannot be read,
+ * LFM_ERR_INVALID_ARGUMENT if it holds no certificate. Thread-safe.
+ */
+lfm_status lfm_client_set_ca_file(struct lfm_client *client,
+                                  const char *pem_path,
+                                  struct lfm_error **out_err);
+
+/**
+ * Trust the Mozilla roots compiled into the library (the default).
+ */
+#define LFM_ROOTS_BUNDLED 0
+
+/**
+ * Trust the operating system's certificate store.
+ */
+#define LFM_ROOTS_SYSTEM 1
+
+/**
+ * Choose the trusted roots: LFM_ROOTS_BUNDLED (the Mozilla roots compiled in, the default)
+ * or LFM_ROOTS_SYSTEM (the operating system's store, read once per process; LFM_ERR_IO if it
+ * has none). A CA added with lfm_client_set_ca_file() is trusted in addition. Thread-safe.
+ */
+lfm_status lfm_client_set_root_store(struct lfm_client *client,
+                                     int32_t store,
+                                     struct lfm_error **out_err);
+
+/**
+ * Allow (true) or refuse (false, the default) sending credentials over plain http, for
+ * self-hosted servers on a LAN. Thread-safe; no I/O.
+ */
+lfm_status lfm_client_set_allow_insecure_http(struct lfm_client *client,
+                                              bool allow,
+                                              struct lfm_error **out_err);
+
+/**
+ * Pace this client's requests to at most `max_requests_per_second` on average, shared by
+ * all threads (default 5, Last.fm's terms); 0 turns pacing off. A call may wait for its
+ * turn before its timeout starts. Thread-safe.
+ */
+lfm_status lfm_client_set_rate_limit(struct lfm_client *client,
+                                     uint32_t max_requests_per_second,
+                                     struct lfm_error **out_err);
+
+/**
+ * The most tracks one track.scrobble request carries, 1..50 (default 50). Servers that
+ * cannot take batches (Maloja 3) need 1. lfm_scrobble() and lfm_queue_flush() honour it.
+ * Thread-safe.
+ */
+lfm_status lfm_client_set_max_batch(struct lfm_client *client,
+                                    uint32_t max_tracks,
+                                    struct lfm_error **out_err);
+
+/* == Signing ============================================================================= */
+
+/**
+ * One request parameter: a name and a value, both NUL-terminated UTF-8.
+ *
+ * Both are borrowed for the duration of the call that receives them and copied as needed.
+ */
+typedef struct lfm_param {
+  /**
+   * Parameter name, e.g. "artist" or "artist[0]". Must not be NULL.
+   */
+  const char *name;
+  /**
+   * Parameter value, signed and sent exactly as given. Must not be NULL ("" is fine).
+   */
+  const char *value;
+} lfm_param;
+
+/**
+ * Compute the api_sig of a request: drop `format`, `callback` and `api_sig`; sort the rest
+ * by name as bytes; concatenate name then value; append `api_secret`; MD5 over UTF-8; 32
+ * lower-case hex digits.
+ *
+ * - `params`: `n_params` parameters (NULL allowed when `n_params` is 0). An `n_params`
+ *   larger than the array is undefined behaviour.
+ * - `out_api_sig`: receives the signature; free it with lfm_string_free(). Required.
+ * - Errors: LFM_ERR_INVALID_ARGUMENT for a NULL pointer, invalid UTF-8, or two parameters
+ *   with the same name.
+ *
+ * Pure computation: no I/O, thread-safe, does not block.
+ */
+lfm_status lfm_sign(const struct lfm_param *params,
+                    size_t n_params,
+                    const char *api_secret,
+                    char **out_api_sig,
+                    struct lfm_error **out_err);
+
+/* == Calls =============================================================================== */
+
+/**
+ * Add `api_sig` to the request.
+ */
+#define LFM_CALL_SIGNED 1
+
+/**
+ * Add `sk` from the client (LFM_ERR_NO_SESSION if it has none).
+ */
+#define LFM_CALL_SESSION 2
+
+/**
+ * Send a form-encoded POST body; otherwise a GET with a query string.
+ */
+#define LFM_CALL_POST 4
+
+/**
+ * All three: what every write method needs.
+ */
+#define LFM_CALL_WRITE 7
+
+/**
+ * Call any API method and return the reply body (JSON) as received.
+ *
+ * The library adds `method`, `api_key` and `format=json`, plus `sk` (LFM_CALL_SESSION) and
+ * `api_sig` (LFM_CALL_SIGNED); passing `method`, `api_key`, `api_sig`, `sk`, `format` or
+ * `callback` yourself is LFM_ERR_INVALID_ARGUMENT, as are duplicate names and unknown flag
+ * bits. With LFM_CALL_POST the parameters travel in a form-encoded body, otherwise in the
+ * query string; either way every reserved character and non-ASCII byte is percent-encoded,
+ * so the bytes signed are exactly the bytes the server decodes.
+ *
+ * - `params`: `n_params` parameters (NULL allowed when 0); an `n_params` larger than the
+ *   array is undefined behaviour.
+ * - `out_json` (required) receives the body on success; free it with lfm_string_free().
+ * - Errors: a JSON body with `error` is LFM_ERR_API (code, message, HTTP status); a non-JSON
+ *   error page is LFM_ERR_HTTP; a 2xx body that is not JSON is LFM_ERR_PARSE; plus
+ *   LFM_ERR_NETWORK, LFM_ERR_TIMEOUT and LFM_ERR_NO_SESSION.
+ *
+ * Thread-safe. Blocks for at most the client's timeout.
+ */
+lfm_status lfm_call(struct lfm_client *client,
+                    const char *method,
+                    const struct lfm_param *params,
+                    size_t n_params,
+                    uint32_t flags,
+                    char **out_json,
+                    struct lfm_error **out_err);
+
+/* == Login =============================================================================== */
+
+/**
+ * Log in with a user name (or e-mail) and password: auth.getMobileSession, a signed POST.
+ *
+ * Over an http:// base URL it fails with LFM_ERR_INSECURE unless
+ * lfm_client_set_allow_insecure_http(client, true) was called. On success the session key
+ * is stored in the client (later LFM_CALL_SESSION calls use it) and, when the pointers are
+ * non-NULL, `out_session_key` gets the key and `out_name` the account's canonical name
+ * (the name the caller passed if the server sends none); free both with lfm_string_free().
+ * A wrong password is LFM_ERR_API with API code 4. The password is never stored, logged or
+ * put in an error message. Blocks for at most the client's timeout.
+ */
+lfm_status lfm_get_mobile_session(struct lfm_client *client,
+                                  const char *username,
+                                  const char *password,
+                                  char **out_session_key,
+                                  char **out_name,
+                                  struct lfm_error **out_err);
 
 /**
  * Ask for a request token (auth.getToken, signed): the first step of the desktop login.
@@ -391,226 +519,134 @@ lfm_status lfm_get_session(struct lfm_client *client,
                            char **out_name,
                            struct lfm_error **out_err);
 
-/**
- * Set the authorisation page used by lfm_auth_url() (an absolute http(s) URL), for servers
- * other than the built-in services. Thread-safe; no I/O.
- */
-lfm_status lfm_client_set_auth_url(struct lfm_client *client,
-                                   const char *url,
-                                   struct lfm_error **out_err);
+/* == Scrobbling ========================================================================== */
 
 /**
- * Point the client at a built-in service, LFM_SERVICE_LASTFM or LFM_SERVICE_LIBREFM: sets
- * both the API root and the authorisation page. Any other server: lfm_client_set_base_url()
- * and lfm_client_set_auth_url(). Thread-safe; no I/O.
+ * A played (or playing) track. Plain data: the strings are borrowed for the duration of
+ * the call that receives the struct, and copied as needed.
  */
-lfm_status lfm_client_set_service(struct lfm_client *client,
-                                  int32_t service,
+typedef struct lfm_track {
+  /**
+   * Artist name. Required.
+   */
+  const char *artist;
+  /**
+   * Track title. Required.
+   */
+  const char *track;
+  /**
+   * Album title. Optional: NULL or "" means not sent.
+   */
+  const char *album;
+  /**
+   * Album artist. Optional.
+   */
+  const char *album_artist;
+  /**
+   * MusicBrainz track id. Optional.
+   */
+  const char *mbid;
+  /**
+   * UTC Unix seconds when playback started; ignored by now-playing.
+   */
+  int64_t timestamp;
+  /**
+   * Length in seconds, 0 = unknown.
+   */
+  uint32_t duration_secs;
+  /**
+   * Position on the album, 0 = unknown.
+   */
+  uint32_t track_number;
+} lfm_track;
+
+/**
+ * Tell the server what is playing now: track.updateNowPlaying, a signed POST with the
+ * session key (LFM_ERR_NO_SESSION without one). `timestamp` is not sent. A failed
+ * now-playing is not worth retrying later. Thread-safe; blocks for at most the timeout.
+ */
+lfm_status lfm_update_now_playing(struct lfm_client *client,
+                                  const struct lfm_track *track,
                                   struct lfm_error **out_err);
 
 /**
- * Send every request through a proxy: `http://host:port` (HTTP CONNECT) or
- * `socks5://host:port` (also `socks5h://`, `socks4://`, and `user:pass@` in the URL);
- * NULL connects directly. A proxy that cannot be reached makes calls fail with
- * LFM_ERR_NETWORK. Thread-safe; takes effect for calls that start afterwards.
- */
-lfm_status lfm_client_set_proxy(struct lfm_client *client,
-                                const char *proxy_url,
-                                struct lfm_error **out_err);
-
-/**
- * Choose the trusted roots: LFM_ROOTS_BUNDLED (the Mozilla roots compiled in, the default)
- * or LFM_ROOTS_SYSTEM (the operating system's store, read once per process; LFM_ERR_IO if it
- * has none). A CA added with lfm_client_set_ca_file() is trusted in addition. Thread-safe.
- */
-lfm_status lfm_client_set_root_store(struct lfm_client *client,
-                                     int32_t store,
-                                     struct lfm_error **out_err);
-
-/**
- * Bound the connection phase (TCP, proxy and TLS handshakes) in milliseconds (> 0), within
- * the overall timeout of lfm_client_set_timeout_ms(). Default: the smaller of the overall
- * timeout and 10 s. Thread-safe; no I/O.
- */
-lfm_status lfm_client_set_connect_timeout_ms(struct lfm_client *client,
-                                             uint32_t timeout_ms,
-                                             struct lfm_error **out_err);
-
-/**
- * Create a client for the application identified by `api_key` and `api_secret` (copied).
+ * Per-track verdicts of an lfm_scrobble() call. Owned by the caller, freed with
+ * lfm_scrobble_result_free(); immutable, so any thread may read it.
  *
- * Defaults: base URL https://ws.audioscrobbler.com/2.0/, timeout 30 s, user agent
- * "liblfm/<version>", the bundled Mozilla roots, no session key.
- * `out_client` (required) receives the client; free it with lfm_client_free().
- * Does no I/O.
+ * Methods: lfm_scrobble(), lfm_scrobble_result_accepted(), lfm_scrobble_result_ignored(),
+ * lfm_scrobble_result_ignored_code(), lfm_scrobble_result_ignored_message(),
+ * lfm_scrobble_result_free().
  */
-lfm_status lfm_client_new(const char *api_key,
-                          const char *api_secret,
-                          struct lfm_client **out_client,
-                          struct lfm_error **out_err);
+typedef struct lfm_scrobble_result lfm_scrobble_result;
 
 /**
- * Free a client and close its connections. NULL is fine.
+ * Scrobble `n_tracks` tracks, sent in order, at most 50 per request (see
+ * lfm_client_set_max_batch()), with only the fields that are set. Each track needs artist,
+ * track and timestamp. `out_result` (required) receives the per-track verdicts in input
+ * order; free it with lfm_scrobble_result_free().
  *
- * No call on this client may be running or start afterwards: using a freed client is
- * undefined behaviour.
+ * Some servers (Maloja) answer without per-track verdicts: such a reply counts every track
+ * as accepted when it reports none ignored (and one track as ignored, code 1, when a
+ * single-track reply reports it ignored). If a request fails after earlier ones succeeded,
+ * the error message says how many tracks were delivered. For delivery that survives failures and restarts, use lfm_queue_push()
+ * and lfm_queue_flush() instead. Thread-safe; blocks for up to the timeout per request.
  */
-void lfm_client_free(struct lfm_client *client);
+lfm_status lfm_scrobble(struct lfm_client *client,
+                        const struct lfm_track *tracks,
+                        size_t n_tracks,
+                        struct lfm_scrobble_result **out_result,
+                        struct lfm_error **out_err);
 
 /**
- * Set the API root URL, used exactly as given: keep the trailing slash (some servers answer
- * 404 without it). Must be an absolute http:// or https:// URL. Thread-safe; no I/O.
+ * How many tracks the server accepted; 0 for NULL.
  */
-lfm_status lfm_client_set_base_url(struct lfm_client *client,
-                                   const char *url,
-                                   struct lfm_error **out_err);
+size_t lfm_scrobble_result_accepted(const struct lfm_scrobble_result *result);
 
 /**
- * Set the session key used by LFM_CALL_SESSION calls; NULL clears it. Thread-safe; no I/O.
- * The key is copied and never logged.
+ * How many tracks the server ignored; 0 for NULL.
  */
-lfm_status lfm_client_set_session_key(struct lfm_client *client,
-                                      const char *session_key,
-                                      struct lfm_error **out_err);
+size_t lfm_scrobble_result_ignored(const struct lfm_scrobble_result *result);
 
 /**
- * Set the overall bound on each request, in milliseconds (> 0): connecting, sending, and
- * reading the whole reply. Every blocking call returns within about this long.
- * Thread-safe; no I/O.
+ * The verdict on input track `index`: 0 accepted, 1..5 Last.fm's ignored codes (1 artist
+ * ignored, 2 track ignored, 3 timestamp too old, 4 too new, 5 daily limit; new codes may
+ * appear), -1 for a bad index or a NULL result.
  */
-lfm_status lfm_client_set_timeout_ms(struct lfm_client *client,
-                                     uint32_t timeout_ms,
-                                     struct lfm_error **out_err);
+int32_t lfm_scrobble_result_ignored_code(const struct lfm_scrobble_result *result, size_t index);
 
 /**
- * Set the User-Agent header (non-empty, no control characters). Thread-safe; no I/O.
+ * The server's reason for ignoring input track `index` ("" when accepted); NULL for a bad
+ * index or a NULL result. Borrowed: valid until lfm_scrobble_result_free().
  */
-lfm_status lfm_client_set_user_agent(struct lfm_client *client,
-                                     const char *user_agent,
-                                     struct lfm_error **out_err);
+const char *lfm_scrobble_result_ignored_message(const struct lfm_scrobble_result *result,
+                                                size_t index);
 
 /**
- * Trust the certificates in the PEM file at `pem_path` in addition to the bundled roots
- * (self-hosted servers, tests). The file is read now: LFM_ERR_IO if it cannot be read,
- * LFM_ERR_INVALID_ARGUMENT if it holds no certificate. Thread-safe.
+ * Free a scrobble result. NULL is fine.
  */
-lfm_status lfm_client_set_ca_file(struct lfm_client *client,
-                                  const char *pem_path,
-                                  struct lfm_error **out_err);
+void lfm_scrobble_result_free(struct lfm_scrobble_result *result);
 
 /**
- * Allow (true) or refuse (false, the default) sending credentials over plain http, for
- * self-hosted servers on a LAN. Thread-safe; no I/O.
+ * Whether a play counts as a scrobble: the track is longer than 30 s and has played for
+ * half its length or 4 minutes, whichever comes first. With `duration_secs` 0 (unknown),
+ * after 4 minutes of play. Pure; thread-safe.
  */
-lfm_status lfm_client_set_allow_insecure_http(struct lfm_client *client,
-                                              bool allow,
-                                              struct lfm_error **out_err);
+bool lfm_scrobble_eligible(uint32_t duration_secs, uint32_t played_secs);
+
+/* == The offline queue =================================================================== */
 
 /**
- * Log in with a user name (or e-mail) and password: auth.getMobileSession, a signed POST.
+ * A durable queue of plays waiting to be scrobbled, stored in one file.
  *
- * Over an http:// base URL it fails with LFM_ERR_INSECURE unless
- * lfm_client_set_allow_insecure_http(client, true) was called. On success the session key
- * is stored in the client (later LFM_CALL_SESSION calls use it) and, when the pointers are
- * non-NULL, `out_session_key` gets the key and `out_name` the account's canonical name
- * (the name the caller passed if the server sends none); free both with lfm_string_free().
- * A wrong password is LFM_ERR_API with API code 4. The password is never stored, logged or
- * put in an error message. Blocks for at most the client's timeout.
- */
-lfm_status lfm_get_mobile_session(struct lfm_client *client,
-                                  const char *username,
-                                  const char *password,
-                                  char **out_session_key,
-                                  char **out_name,
-                                  struct lfm_error **out_err);
-
-/**
- * Call any API method and return the reply body (JSON) as received.
+ * Thread-safety: every function may be called from many threads at once; lfm_queue_push()
+ * never waits for a flush's network traffic. Only one lfm_queue may have a file open at a
+ * time, across processes. Create with lfm_queue_open(), free with lfm_queue_free().
  *
- * The library adds `method`, `api_key` and `format=json`, plus `sk` (LFM_CALL_SESSION) and
- * `api_sig` (LFM_CALL_SIGNED); passing `method`, `api_key`, `api_sig`, `sk`, `format` or
- * `callback` yourself is LFM_ERR_INVALID_ARGUMENT, as are duplicate names and unknown flag
- * bits. With LFM_CALL_POST the parameters travel in a form-encoded body, otherwise in the
- * query string; either way every reserved character and non-ASCII byte is percent-encoded,
- * so the bytes signed are exactly the bytes the server decodes.
- *
- * - `params`: `n_params` parameters (NULL allowed when 0); an `n_params` larger than the
- *   array is undefined behaviour.
- * - `out_json` (required) receives the body on success; free it with lfm_string_free().
- * - Errors: a JSON body with `error` is LFM_ERR_API (code, message, HTTP status); a non-JSON
- *   error page is LFM_ERR_HTTP; a 2xx body that is not JSON is LFM_ERR_PARSE; plus
- *   LFM_ERR_NETWORK, LFM_ERR_TIMEOUT and LFM_ERR_NO_SESSION.
- *
- * Thread-safe. Blocks for at most the client's timeout.
+ * Methods: lfm_queue_open(), lfm_queue_free(), lfm_queue_push(), lfm_queue_len(),
+ * lfm_queue_flush(), lfm_queue_list(), lfm_queue_remove(), lfm_queue_retry(),
+ * lfm_queue_set_max_age_days(), lfm_queue_damage_report().
  */
-lfm_status lfm_call(struct lfm_client *client,
-                    const char *method,
-                    const struct lfm_param *params,
-                    size_t n_params,
-                    uint32_t flags,
-                    char **out_json,
-                    struct lfm_error **out_err);
-
-/**
- * The status of the error; LFM_ERR_INVALID_ARGUMENT when `err` is NULL.
- */
-lfm_status lfm_error_status(const struct lfm_error *err);
-
-/**
- * The Last.fm error code (2..29) for LFM_ERR_API, 0 when there is none or `err` is NULL.
- */
-int32_t lfm_error_api_code(const struct lfm_error *err);
-
-/**
- * The HTTP status of the reply behind the error, 0 when there was no reply or `err` is NULL.
- */
-uint16_t lfm_error_http_status(const struct lfm_error *err);
-
-/**
- * A human-readable message, UTF-8. It never contains a password, session key, token,
- * api_sig or secret.
- *
- * Borrowed: valid until lfm_error_free(err); do not free it. Never NULL: a NULL `err`
- * gives an empty string.
- */
-const char *lfm_error_message(const struct lfm_error *err);
-
-/**
- * Whether retrying the same request later may succeed: network failures, timeouts, HTTP
- * 5xx and 429, and Last.fm errors 8, 11, 16 and 29. False for a NULL `err`.
- */
-bool lfm_error_is_retryable(const struct lfm_error *err);
-
-/**
- * Free an error. NULL is fine. Using `err` afterwards is undefined behaviour.
- */
-void lfm_error_free(struct lfm_error *err);
-
-/**
- * A suggested wait in milliseconds before retrying, 0 when none: the server's Retry-After,
- * a growing, jittered back-off after rate-limit errors (29, HTTP 429) and failed queue
- * flushes, or the time until the daily scrobble limit resets. 0 for NULL.
- */
-uint32_t lfm_error_retry_after_ms(const struct lfm_error *err);
-
-/**
- * Send the client's log lines at `max_level` (LFM_LOG_ERROR..LFM_LOG_DEBUG) or more severe
- * to `log`, with `user_data` passed back unchanged; a NULL `log` turns logging off.
- *
- * DEBUG logs every request (HTTP method, URL, parameters, HTTP status, duration, time spent
- * waiting for the rate limit); WARN and ERROR log failures (retryable or not); INFO logs
- * sessions established and queue flush summaries. The values of `password`, `sk`, `token`,
- * `api_sig` and `api_key`, and the secret, never appear in a line. With no logger set,
- * nothing is formatted.
- *
- * `user_data` must stay valid until another logger (or NULL) is set on this client and the
- * calls that started before have returned, or until the client is freed. Thread-safe.
- */
-lfm_status lfm_client_set_logger(struct lfm_client *client,
-                                 lfm_log_fn log,
-                                 int32_t max_level,
-                                 void *user_data,
-                                 struct lfm_error **out_err);
+typedef struct lfm_queue lfm_queue;
 
 /**
  * Open (creating if needed) the queue stored at `path` (its directory must exist; the
@@ -682,6 +718,64 @@ lfm_status lfm_queue_flush(struct lfm_queue *queue,
                            struct lfm_error **out_err);
 
 /**
+ * A snapshot of the queue's plays for a UI, from lfm_queue_list(). Owned by the caller,
+ * freed with lfm_queue_entries_free(); immutable.
+ *
+ * Methods: lfm_queue_list(), lfm_queue_entries_count(), lfm_queue_entries_get(),
+ * lfm_queue_entries_free().
+ */
+typedef struct lfm_queue_entries lfm_queue_entries;
+
+/**
+ * One play of an lfm_queue_entries snapshot, filled in by lfm_queue_entries_get(). Every
+ * pointer in it is borrowed from the snapshot and valid until lfm_queue_entries_free().
+ */
+typedef struct lfm_queue_entry {
+  /**
+   * Queue-unique id, increasing in push order: pass it to lfm_queue_remove()/_retry().
+   */
+  uint64_t id;
+  /**
+   * The play (unset optional fields are NULL).
+   */
+  struct lfm_track track;
+  /**
+   * When it was pushed, UTC Unix seconds.
+   */
+  int64_t queued_at;
+  /**
+   * false: waiting to be sent; true: rejected, will not be sent unless retried.
+   */
+  bool rejected;
+  /**
+   * For a rejected play: Last.fm's ignored code (1 artist ignored, 2 track ignored,
+   * 3 too old, including plays older than 14 days, 4 too new), else 0.
+   */
+  int32_t ignored_code;
+  /**
+   * For a rejected play isolated by an API error (6 or 13): that code, else 0.
+   */
+  int32_t api_code;
+  /**
+   * Why it was rejected; NULL when pending.
+   */
+  const char *reason;
+  /**
+   * Failed delivery attempts so far.
+   */
+  uint32_t attempts;
+  /**
+   * Of those, failures of this play alone while the server accepted other plays; at 3
+   * the play is rejected (see lfm_queue_flush()).
+   */
+  uint32_t isolated_failures;
+  /**
+   * The last delivery error; NULL when none.
+   */
+  const char *last_error;
+} lfm_queue_entry;
+
+/**
  * A snapshot of every play in the queue, pending and rejected, oldest first. `out_entries`
  * (required) receives it; free it with lfm_queue_entries_free(). Thread-safe.
  */
@@ -738,108 +832,57 @@ lfm_status lfm_queue_damage_report(const struct lfm_queue *queue,
                                    char **out_report,
                                    struct lfm_error **out_err);
 
-/**
- * Tell the server what is playing now: track.updateNowPlaying, a signed POST with the
- * session key (LFM_ERR_NO_SESSION without one). `timestamp` is not sent. A failed
- * now-playing is not worth retrying later. Thread-safe; blocks for at most the timeout.
- */
-lfm_status lfm_update_now_playing(struct lfm_client *client,
-                                  const struct lfm_track *track,
-                                  struct lfm_error **out_err);
+/* == Logging ============================================================================= */
 
 /**
- * Scrobble `n_tracks` tracks, sent in order, at most 50 per request (see
- * lfm_client_set_max_batch()), with only the fields that are set. Each track needs artist,
- * track and timestamp. `out_result` (required) receives the per-track verdicts in input
- * order; free it with lfm_scrobble_result_free().
+ * Errors: a call failed and retrying will not help.
+ */
+#define LFM_LOG_ERROR 1
+
+/**
+ * Warnings: a call failed and may succeed later.
+ */
+#define LFM_LOG_WARN 2
+
+/**
+ * Information: sessions established, queue flush summaries.
+ */
+#define LFM_LOG_INFO 3
+
+/**
+ * Debugging: every request with its parameters (secrets redacted), HTTP status, duration.
+ */
+#define LFM_LOG_DEBUG 4
+
+/**
+ * A log callback. `message` is NUL-terminated UTF-8, valid only during the call; copy it
+ * to keep it. `level` is one of LFM_LOG_*. It is invoked on whichever thread makes the call
+ * that logs, possibly several at once: it must be thread-safe, must not block for long,
+ * and must not call back into the same client's setters.
+ */
+typedef void (*lfm_log_fn)(void *user_data, int32_t level, const char *message);
+
+/**
+ * Send the client's log lines at `max_level` (LFM_LOG_ERROR..LFM_LOG_DEBUG) or more severe
+ * to `log`, with `user_data` passed back unchanged; a NULL `log` turns logging off.
  *
- * Some servers (Maloja) answer without per-track verdicts: such a reply counts every track
- * as accepted when it reports none ignored (and one track as ignored, code 1, when a
- * single-track reply reports it ignored). If a request fails after earlier ones succeeded,
- * the error message says how many tracks were delivered. For delivery that survives failures and restarts, use lfm_queue_push()
- * and lfm_queue_flush() instead. Thread-safe; blocks for up to the timeout per request.
- */
-lfm_status lfm_scrobble(struct lfm_client *client,
-                        const struct lfm_track *tracks,
-                        size_t n_tracks,
-                        struct lfm_scrobble_result **out_result,
-                        struct lfm_error **out_err);
-
-/**
- * How many tracks the server accepted; 0 for NULL.
- */
-size_t lfm_scrobble_result_accepted(const struct lfm_scrobble_result *result);
-
-/**
- * How many tracks the server ignored; 0 for NULL.
- */
-size_t lfm_scrobble_result_ignored(const struct lfm_scrobble_result *result);
-
-/**
- * The verdict on input track `index`: 0 accepted, 1..5 Last.fm's ignored codes (1 artist
- * ignored, 2 track ignored, 3 timestamp too old, 4 too new, 5 daily limit; new codes may
- * appear), -1 for a bad index or a NULL result.
- */
-int32_t lfm_scrobble_result_ignored_code(const struct lfm_scrobble_result *result, size_t index);
-
-/**
- * The server's reason for ignoring input track `index` ("" when accepted); NULL for a bad
- * index or a NULL result. Borrowed: valid until lfm_scrobble_result_free().
- */
-const char *lfm_scrobble_result_ignored_message(const struct lfm_scrobble_result *result,
-                                                size_t index);
-
-/**
- * Free a scrobble result. NULL is fine.
- */
-void lfm_scrobble_result_free(struct lfm_scrobble_result *result);
-
-/**
- * Whether a play counts as a scrobble: the track is longer than 30 s and has played for
- * half its length or 4 minutes, whichever comes first. With `duration_secs` 0 (unknown),
- * after 4 minutes of play. Pure; thread-safe.
- */
-bool lfm_scrobble_eligible(uint32_t duration_secs, uint32_t played_secs);
-
-/**
- * Pace this client's requests to at most `max_requests_per_second` on average, shared by
- * all threads (default 5, Last.fm's terms); 0 turns pacing off. A call may wait for its
- * turn before its timeout starts. Thread-safe.
- */
-lfm_status lfm_client_set_rate_limit(struct lfm_client *client,
-                                     uint32_t max_requests_per_second,
-                                     struct lfm_error **out_err);
-
-/**
- * The most tracks one track.scrobble request carries, 1..50 (default 50). Servers that
- * cannot take batches (Maloja 3) need 1. lfm_scrobble() and lfm_queue_flush() honour it.
- * Thread-safe.
- */
-lfm_status lfm_client_set_max_batch(struct lfm_client *client,
-                                    uint32_t max_tracks,
-                                    struct lfm_error **out_err);
-
-/**
- * Compute the api_sig of a request: drop `format`, `callback` and `api_sig`; sort the rest
- * by name as bytes; concatenate name then value; append `api_secret`; MD5 over UTF-8; 32
- * lower-case hex digits.
+ * DEBUG logs every request (HTTP method, URL, parameters, HTTP status, duration, time spent
+ * waiting for the rate limit); WARN and ERROR log failures (retryable or not); INFO logs
+ * sessions established and queue flush summaries. The values of `password`, `sk`, `token`,
+ * `api_sig` and `api_key`, and the secret, never appear in a line. With no logger set,
+ * nothing is formatted.
  *
- * - `params`: `n_params` parameters (NULL allowed when `n_params` is 0). An `n_params`
- *   larger than the array is undefined behaviour.
- * - `out_api_sig`: receives the signature; free it with lfm_string_free(). Required.
- * - Errors: LFM_ERR_INVALID_ARGUMENT for a NULL pointer, invalid UTF-8, or two parameters
- *   with the same name.
- *
- * Pure computation: no I/O, thread-safe, does not block.
+ * `user_data` must stay valid until another logger (or NULL) is set on this client and the
+ * calls that started before have returned, or until the client is freed. Thread-safe.
  */
-lfm_status lfm_sign(const struct lfm_param *params,
-                    size_t n_params,
-                    const char *api_secret,
-                    char **out_api_sig,
-                    struct lfm_error **out_err);
+lfm_status lfm_client_set_logger(struct lfm_client *client,
+                                 lfm_log_fn log,
+                                 int32_t max_level,
+                                 void *user_data,
+                                 struct lfm_error **out_err);
 
 #ifdef __cplusplus
-}  // extern "C"
-#endif  // __cplusplus
+}  /* extern "C" */
+#endif
 
 #endif  /* LFM_H */

@@ -22,7 +22,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
 
 use super::error::lfm_error;
-use super::{lfm_status, STATUS_CODES};
+use super::error::{lfm_status, STATUS_CODES};
 use lfm::error::{Error, Result, Status};
 
 /// The C number of each value of a core enum: one table per enum, written once next to its

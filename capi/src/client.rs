@@ -4,11 +4,11 @@ use std::ffi::c_char;
 use std::path::Path;
 use std::time::Duration;
 
-use super::args::{free_box, guard, handle, Out};
-use super::error::lfm_error;
-use super::lfm_status;
-use super::sign::lfm_param;
-use lfm::client::{CallFlags, Client};
+use super::args::{free_box, guard, handle, Codes};
+use super::error::{lfm_error, lfm_status};
+use lfm::auth::Service;
+use lfm::client::Client;
+use lfm::transport::RootStore;
 
 /// A Last.fm API client: credentials, settings, a session key, and a pool of kept-alive
 /// connections.
@@ -17,6 +17,16 @@ use lfm::client::{CallFlags, Client};
 /// a setter affects the calls that start after it returns. Calls that talk to the server
 /// block the calling thread for at most the client's timeout (30 s by default): never call
 /// them on a UI thread. Create with lfm_client_new(), free with lfm_client_free().
+///
+/// Methods: lfm_client_new(), lfm_client_free(); settings: lfm_client_set_base_url(),
+/// lfm_client_set_auth_url(), lfm_client_set_service(), lfm_client_set_session_key(),
+/// lfm_client_set_timeout_ms(), lfm_client_set_connect_timeout_ms(),
+/// lfm_client_set_user_agent(), lfm_client_set_proxy(), lfm_client_set_ca_file(),
+/// lfm_client_set_root_store(), lfm_client_set_allow_insecure_http(),
+/// lfm_client_set_rate_limit(), lfm_client_set_max_batch(), lfm_client_set_logger(); calls:
+/// lfm_call(); login: lfm_get_mobile_session(), lfm_get_token(), lfm_auth_url(),
+/// lfm_get_session(); scrobbling: lfm_update_now_playing(), lfm_scrobble(),
+/// lfm_queue_flush().
 pub struct lfm_client {
     client: Client,
 }
@@ -30,37 +40,6 @@ impl lfm_client {
     pub(crate) fn client_for_tests(&self) -> &Client {
         &self.client
     }
-}
-
-/// Add `api_sig` to the request.
-pub const LFM_CALL_SIGNED: u32 = 1;
-/// Add `sk` from the client (LFM_ERR_NO_SESSION if it has none).
-pub const LFM_CALL_SESSION: u32 = 2;
-/// Send a form-encoded POST body; otherwise a GET with a query string.
-pub const LFM_CALL_POST: u32 = 4;
-/// All three: what every write method needs.
-pub const LFM_CALL_WRITE: u32 = 7;
-
-/// The core flag behind each `LFM_CALL_*` bit.
-const CALL_FLAGS: [(u32, CallFlags); 3] = [
-    (LFM_CALL_SIGNED, CallFlags::SIGNED),
-    (LFM_CALL_SESSION, CallFlags::SESSION),
-    (LFM_CALL_POST, CallFlags::POST),
-];
-
-/// The core flags for C bits; unknown bits are LFM_ERR_INVALID_ARGUMENT.
-/// (A literal 7 above, not an expression, so that every binding generator reads it.)
-fn call_flags(bits: u32) -> lfm::Result<CallFlags> {
-    let unknown = bits & !LFM_CALL_WRITE;
-    if unknown != 0 {
-        return Err(lfm::Error::invalid(format!(
-            "unknown call flag bits {unknown:#x}"
-        )));
-    }
-    Ok(CALL_FLAGS
-        .iter()
-        .filter(|(bit, _)| bits & bit != 0)
-        .fold(CallFlags::NONE, |flags, (_, flag)| flags | *flag))
 }
 
 /// Create a client for the application identified by `api_key` and `api_secret` (copied).
@@ -118,19 +97,6 @@ pub(crate) fn millis(ms: u32) -> Duration {
     Duration::from_millis(u64::from(ms))
 }
 
-/// Hand a session's key and name to the caller: both converted before either is written, so
-/// that a failure leaves both NULL.
-pub(crate) fn set_session(
-    (out_key, out_name): (Out<'_, *mut c_char>, Out<'_, *mut c_char>),
-    session: lfm::Session,
-) -> lfm::Result<()> {
-    let key = super::args::c_string(session.key)?;
-    let name = super::args::c_string(session.name)?;
-    out_key.set_c_string(key);
-    out_name.set_c_string(name);
-    Ok(())
-}
-
 /// Set the API root URL, used exactly as given: keep the trailing slash (some servers answer
 /// 404 without it). Must be an absolute http:// or https:// URL. Thread-safe; no I/O.
 #[no_mangle]
@@ -140,6 +106,43 @@ pub unsafe extern "C" fn lfm_client_set_base_url(
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
     set(client, out_err, |c| c.set_base_url(arg!(str url)))
+}
+
+/// Set the authorisation page used by lfm_auth_url() (an absolute http(s) URL), for servers
+/// other than the built-in services. Thread-safe; no I/O.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_client_set_auth_url(
+    client: *mut lfm_client,
+    url: *const c_char,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    set(client, out_err, |c| c.set_auth_url(arg!(str url)))
+}
+
+/// Last.fm: https://ws.audioscrobbler.com/2.0/ and https://www.last.fm/api/auth/ (the default).
+pub const LFM_SERVICE_LASTFM: i32 = 0;
+
+/// Libre.fm: https://libre.fm/2.0/ and https://libre.fm/api/auth/ (accepts any API key).
+pub const LFM_SERVICE_LIBREFM: i32 = 1;
+
+/// The C number of each built-in service.
+pub(crate) const SERVICE_CODES: Codes<Service> = Codes(&[
+    (LFM_SERVICE_LASTFM, Service::LastFm),
+    (LFM_SERVICE_LIBREFM, Service::LibreFm),
+]);
+
+/// Point the client at a built-in service, LFM_SERVICE_LASTFM or LFM_SERVICE_LIBREFM: sets
+/// both the API root and the authorisation page. Any other server: lfm_client_set_base_url()
+/// and lfm_client_set_auth_url(). Thread-safe; no I/O.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_client_set_service(
+    client: *mut lfm_client,
+    service: i32,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    set(client, out_err, |c| {
+        c.set_service(SERVICE_CODES.arg(service, "service")?)
+    })
 }
 
 /// Set the session key used by LFM_CALL_SESSION calls; NULL clears it. Thread-safe; no I/O.
@@ -167,6 +170,20 @@ pub unsafe extern "C" fn lfm_client_set_timeout_ms(
     set(client, out_err, |c| c.set_timeout(millis(timeout_ms)))
 }
 
+/// Bound the connection phase (TCP, proxy and TLS handshakes) in milliseconds (> 0), within
+/// the overall timeout of lfm_client_set_timeout_ms(). Default: the smaller of the overall
+/// timeout and 10 s. Thread-safe; no I/O.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_client_set_connect_timeout_ms(
+    client: *mut lfm_client,
+    timeout_ms: u32,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    set(client, out_err, |c| {
+        c.set_connect_timeout(millis(timeout_ms))
+    })
+}
+
 /// Set the User-Agent header (non-empty, no control characters). Thread-safe; no I/O.
 #[no_mangle]
 pub unsafe extern "C" fn lfm_client_set_user_agent(
@@ -175,6 +192,19 @@ pub unsafe extern "C" fn lfm_client_set_user_agent(
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
     set(client, out_err, |c| c.set_user_agent(arg!(str user_agent)))
+}
+
+/// Send every request through a proxy: `http://host:port` (HTTP CONNECT) or
+/// `socks5://host:port` (also `socks5h://`, `socks4://`, and `user:pass@` in the URL);
+/// NULL connects directly. A proxy that cannot be reached makes calls fail with
+/// LFM_ERR_NETWORK. Thread-safe; takes effect for calls that start afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_client_set_proxy(
+    client: *mut lfm_client,
+    proxy_url: *const c_char,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    set(client, out_err, |c| c.set_proxy(arg!(opt_str proxy_url)))
 }
 
 /// Trust the certificates in the PEM file at `pem_path` in addition to the bundled roots
@@ -191,6 +221,32 @@ pub unsafe extern "C" fn lfm_client_set_ca_file(
     })
 }
 
+/// Trust the Mozilla roots compiled into the library (the default).
+pub const LFM_ROOTS_BUNDLED: i32 = 0;
+
+/// Trust the operating system's certificate store.
+pub const LFM_ROOTS_SYSTEM: i32 = 1;
+
+/// The C number of each choice of roots.
+pub(crate) const ROOT_STORE_CODES: Codes<RootStore> = Codes(&[
+    (LFM_ROOTS_BUNDLED, RootStore::Bundled),
+    (LFM_ROOTS_SYSTEM, RootStore::System),
+]);
+
+/// Choose the trusted roots: LFM_ROOTS_BUNDLED (the Mozilla roots compiled in, the default)
+/// or LFM_ROOTS_SYSTEM (the operating system's store, read once per process; LFM_ERR_IO if it
+/// has none). A CA added with lfm_client_set_ca_file() is trusted in addition. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_client_set_root_store(
+    client: *mut lfm_client,
+    store: i32,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    set(client, out_err, |c| {
+        c.set_root_store(ROOT_STORE_CODES.arg(store, "root store")?)
+    })
+}
+
 /// Allow (true) or refuse (false, the default) sending credentials over plain http, for
 /// self-hosted servers on a LAN. Thread-safe; no I/O.
 #[no_mangle]
@@ -202,80 +258,29 @@ pub unsafe extern "C" fn lfm_client_set_allow_insecure_http(
     set(client, out_err, |c| c.set_allow_insecure_http(allow))
 }
 
-/// Log in with a user name (or e-mail) and password: auth.getMobileSession, a signed POST.
-///
-/// Over an http:// base URL it fails with LFM_ERR_INSECURE unless
-/// lfm_client_set_allow_insecure_http(client, true) was called. On success the session key
-/// is stored in the client (later LFM_CALL_SESSION calls use it) and, when the pointers are
-/// non-NULL, `out_session_key` gets the key and `out_name` the account's canonical name
-/// (the name the caller passed if the server sends none); free both with lfm_string_free().
-/// A wrong password is LFM_ERR_API with API code 4. The password is never stored, logged or
-/// put in an error message. Blocks for at most the client's timeout.
+/// Pace this client's requests to at most `max_requests_per_second` on average, shared by
+/// all threads (default 5, Last.fm's terms); 0 turns pacing off. A call may wait for its
+/// turn before its timeout starts. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn lfm_get_mobile_session(
+pub unsafe extern "C" fn lfm_client_set_rate_limit(
     client: *mut lfm_client,
-    username: *const c_char,
-    password: *const c_char,
-    out_session_key: *mut *mut c_char,
-    out_name: *mut *mut c_char,
+    max_requests_per_second: u32,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    guard(out_err, || {
-        let outs = (arg!(opt_out out_session_key), arg!(opt_out out_name));
-        let session =
-            arg!(client client).get_mobile_session(arg!(str username), arg!(str password))?;
-        set_session(outs, session)
+    set(client, out_err, |c| {
+        c.set_rate_limit(max_requests_per_second);
+        Ok(())
     })
 }
 
-/// Call any API method and return the reply body (JSON) as received.
-///
-/// The library adds `method`, `api_key` and `format=json`, plus `sk` (LFM_CALL_SESSION) and
-/// `api_sig` (LFM_CALL_SIGNED); passing `method`, `api_key`, `api_sig`, `sk`, `format` or
-/// `callback` yourself is LFM_ERR_INVALID_ARGUMENT, as are duplicate names and unknown flag
-/// bits. With LFM_CALL_POST the parameters travel in a form-encoded body, otherwise in the
-/// query string; either way every reserved character and non-ASCII byte is percent-encoded,
-/// so the bytes signed are exactly the bytes the server decodes.
-///
-/// - `params`: `n_params` parameters (NULL allowed when 0); an `n_params` larger than the
-///   array is undefined behaviour.
-/// - `out_json` (required) receives the body on success; free it with lfm_string_free().
-/// - Errors: a JSON body with `error` is LFM_ERR_API (code, message, HTTP status); a non-JSON
-///   error page is LFM_ERR_HTTP; a 2xx body that is not JSON is LFM_ERR_PARSE; plus
-///   LFM_ERR_NETWORK, LFM_ERR_TIMEOUT and LFM_ERR_NO_SESSION.
-///
-/// Thread-safe. Blocks for at most the client's timeout.
+/// The most tracks one track.scrobble request carries, 1..50 (default 50). Servers that
+/// cannot take batches (Maloja 3) need 1. lfm_scrobble() and lfm_queue_flush() honour it.
+/// Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn lfm_call(
+pub unsafe extern "C" fn lfm_client_set_max_batch(
     client: *mut lfm_client,
-    method: *const c_char,
-    params: *const lfm_param,
-    n_params: usize,
-    flags: u32,
-    out_json: *mut *mut c_char,
+    max_tracks: u32,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    guard(out_err, || {
-        let out_json = arg!(out out_json);
-        let pairs = arg!(params params, n_params);
-        let body = arg!(client client).call(arg!(str method), &pairs, call_flags(flags)?)?;
-        out_json.set_string(body)
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn call_bits_map_to_the_core_flags() {
-        assert_eq!(
-            LFM_CALL_WRITE,
-            LFM_CALL_SIGNED | LFM_CALL_SESSION | LFM_CALL_POST
-        );
-        assert_eq!(call_flags(LFM_CALL_WRITE).unwrap(), CallFlags::WRITE);
-        assert_eq!(call_flags(0).unwrap(), CallFlags::NONE);
-        assert_eq!(call_flags(LFM_CALL_SESSION).unwrap(), CallFlags::SESSION);
-        assert!(call_flags(8).is_err());
-    }
+    set(client, out_err, |c| c.set_max_batch(max_tracks))
 }

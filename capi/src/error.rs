@@ -1,15 +1,94 @@
 //! `lfm_error`: the opaque error object a failing call hands out.
 
-use std::ffi::{c_char, CString};
+use std::ffi::{c_char, CStr, CString};
 
 use super::args::{c_text, free_box, handle};
-use super::{lfm_status, STATUS_CODES};
+use std::sync::OnceLock;
+
+use super::args::Codes;
 use lfm::error::{Error, Status};
+
+/// A status code: `LFM_OK` (0) or one of the `LFM_ERR_*` values. Values are stable once
+/// released; new ones are only ever appended.
+pub type lfm_status = i32;
+
+/// Success: the call did what it says.
+pub const LFM_OK: lfm_status = 0;
+
+/// NULL where not allowed, invalid UTF-8, a bad option value, a reserved parameter name.
+pub const LFM_ERR_INVALID_ARGUMENT: lfm_status = 1;
+
+/// DNS, connect, TLS, or a connection reset.
+pub const LFM_ERR_NETWORK: lfm_status = 2;
+
+/// The request did not complete within the client's timeout.
+pub const LFM_ERR_TIMEOUT: lfm_status = 3;
+
+/// An HTTP error status (or a redirect) with no Last.fm error in the body.
+pub const LFM_ERR_HTTP: lfm_status = 4;
+
+/// A body that is not the expected JSON (or is larger than the reply cap).
+pub const LFM_ERR_PARSE: lfm_status = 5;
+
+/// Last.fm answered with an error code: see lfm_error_api_code().
+pub const LFM_ERR_API: lfm_status = 6;
+
+/// Credentials refused over plain http (see lfm_client_set_allow_insecure_http()).
+pub const LFM_ERR_INSECURE: lfm_status = 7;
+
+/// A call needs a session key and the client has none.
+pub const LFM_ERR_NO_SESSION: lfm_status = 8;
+
+/// A local file could not be read or written.
+pub const LFM_ERR_IO: lfm_status = 9;
+
+/// An internal bug, caught at the library boundary; the process may go on.
+pub const LFM_ERR_PANIC: lfm_status = 10;
+
+/// The C number of each core status, the only place the two meet.
+pub(crate) const STATUS_CODES: Codes<Status> = Codes(&[
+    (LFM_OK, Status::Ok),
+    (LFM_ERR_INVALID_ARGUMENT, Status::InvalidArgument),
+    (LFM_ERR_NETWORK, Status::Network),
+    (LFM_ERR_TIMEOUT, Status::Timeout),
+    (LFM_ERR_HTTP, Status::Http),
+    (LFM_ERR_PARSE, Status::Parse),
+    (LFM_ERR_API, Status::Api),
+    (LFM_ERR_INSECURE, Status::Insecure),
+    (LFM_ERR_NO_SESSION, Status::NoSession),
+    (LFM_ERR_IO, Status::Io),
+    (LFM_ERR_PANIC, Status::Panic),
+]);
+
+/// Static English text for a status code.
+///
+/// Never NULL: "unknown status" for a value that is not a status. The caller does not free it.
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn lfm_status_str(status: lfm_status) -> *const c_char {
+    static TEXTS: OnceLock<Vec<(lfm_status, CString)>> = OnceLock::new();
+    static UNKNOWN: &CStr = c"unknown status";
+    let texts = TEXTS.get_or_init(|| {
+        STATUS_CODES
+            .0
+            .iter()
+            .map(|(code, s)| (*code, CString::new(s.description()).unwrap_or_default()))
+            .collect()
+    });
+    match texts.iter().find(|(code, _)| *code == status) {
+        Some((_, text)) => text.as_ptr(),
+        None => UNKNOWN.as_ptr(),
+    }
+}
 
 /// An error returned by a failing call through its `out_err` parameter.
 ///
 /// Owned by the caller, who frees it with lfm_error_free(). Immutable: it may be read from
 /// any thread.
+///
+/// Methods: lfm_error_status(), lfm_error_message(), lfm_error_api_code(),
+/// lfm_error_http_status(), lfm_error_is_retryable(), lfm_error_retry_after_ms(),
+/// lfm_error_free().
 pub struct lfm_error {
     error: Error,
     message: CString,

@@ -10,70 +10,28 @@
 
 #[macro_use]
 mod args;
-mod auth;
+
+// The header's sections, in this order (capi/tests/header.rs assembles include/lfm.h so):
+// versions and conventions (this file), then:
+mod call;
 mod client;
 mod error;
 mod log;
+mod login;
 mod queue;
 mod scrobble;
 mod sign;
 
-use std::ffi::{c_char, CStr, CString};
-use std::sync::OnceLock;
+use std::ffi::{c_char, CString};
 
-pub use self::auth::*;
+pub use self::call::*;
 pub use self::client::*;
 pub use self::error::*;
 pub use self::log::*;
+pub use self::login::*;
 pub use self::queue::*;
 pub use self::scrobble::*;
 pub use self::sign::*;
-
-use lfm::error::Status;
-
-use self::args::Codes;
-
-/// A status code: `LFM_OK` (0) or one of the `LFM_ERR_*` values. Values are stable once
-/// released; new ones are only ever appended.
-pub type lfm_status = i32;
-
-/// Success.
-pub const LFM_OK: lfm_status = 0;
-/// NULL where not allowed, invalid UTF-8, a bad option value, a reserved parameter name.
-pub const LFM_ERR_INVALID_ARGUMENT: lfm_status = 1;
-/// DNS, connect, TLS, or a connection reset.
-pub const LFM_ERR_NETWORK: lfm_status = 2;
-/// The request did not complete within the client's timeout.
-pub const LFM_ERR_TIMEOUT: lfm_status = 3;
-/// An HTTP error status (or a redirect) with no Last.fm error in the body.
-pub const LFM_ERR_HTTP: lfm_status = 4;
-/// A body that is not the expected JSON (or is larger than the reply cap).
-pub const LFM_ERR_PARSE: lfm_status = 5;
-/// Last.fm answered with an error code: see lfm_error_api_code().
-pub const LFM_ERR_API: lfm_status = 6;
-/// Credentials refused over plain http (see lfm_client_set_allow_insecure_http()).
-pub const LFM_ERR_INSECURE: lfm_status = 7;
-/// A call needs a session key and the client has none.
-pub const LFM_ERR_NO_SESSION: lfm_status = 8;
-/// A local file could not be read or written.
-pub const LFM_ERR_IO: lfm_status = 9;
-/// An internal bug, caught at the library boundary; the process may go on.
-pub const LFM_ERR_PANIC: lfm_status = 10;
-
-/// The C number of each core status, the only place the two meet.
-pub(crate) const STATUS_CODES: Codes<Status> = Codes(&[
-    (LFM_OK, Status::Ok),
-    (LFM_ERR_INVALID_ARGUMENT, Status::InvalidArgument),
-    (LFM_ERR_NETWORK, Status::Network),
-    (LFM_ERR_TIMEOUT, Status::Timeout),
-    (LFM_ERR_HTTP, Status::Http),
-    (LFM_ERR_PARSE, Status::Parse),
-    (LFM_ERR_API, Status::Api),
-    (LFM_ERR_INSECURE, Status::Insecure),
-    (LFM_ERR_NO_SESSION, Status::NoSession),
-    (LFM_ERR_IO, Status::Io),
-    (LFM_ERR_PANIC, Status::Panic),
-]);
 
 /// Major version of the header; equals the first number of lfm_version().
 pub const LFM_VERSION_MAJOR: u32 = 0;
@@ -91,27 +49,6 @@ pub extern "C" fn lfm_version() -> *const c_char {
     VERSION.as_ptr().cast()
 }
 
-/// Static English text for a status code.
-///
-/// Never NULL: "unknown status" for a value that is not a status. The caller does not free it.
-/// Thread-safe.
-#[no_mangle]
-pub extern "C" fn lfm_status_str(status: lfm_status) -> *const c_char {
-    static TEXTS: OnceLock<Vec<(lfm_status, CString)>> = OnceLock::new();
-    static UNKNOWN: &CStr = c"unknown status";
-    let texts = TEXTS.get_or_init(|| {
-        STATUS_CODES
-            .0
-            .iter()
-            .map(|(code, s)| (*code, CString::new(s.description()).unwrap_or_default()))
-            .collect()
-    });
-    match texts.iter().find(|(code, _)| *code == status) {
-        Some((_, text)) => text.as_ptr(),
-        None => UNKNOWN.as_ptr(),
-    }
-}
-
 /// Free a string returned by the library (api_sig, JSON bodies, session keys, names...).
 ///
 /// NULL is fine. Never pass these strings to libc free(), and never free one twice.
@@ -127,9 +64,10 @@ pub unsafe extern "C" fn lfm_string_free(s: *mut c_char) {
 
 #[cfg(test)]
 mod tests {
-    use super::auth::{ROOT_STORE_CODES, SERVICE_CODES};
+    use super::client::{ROOT_STORE_CODES, SERVICE_CODES};
     use super::log::LEVEL_CODES;
     use super::*;
+    use lfm::error::Status;
 
     #[test]
     fn every_core_value_has_one_c_number() {

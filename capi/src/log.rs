@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_void};
 use super::args::{c_text, Codes};
 use super::client::{lfm_client, set};
 use super::error::lfm_error;
-use super::lfm_status;
+use super::error::lfm_status;
 use lfm::error::Error;
 use lfm::log::{Level, Logger};
 

@@ -7,7 +7,7 @@ use std::ptr;
 use super::args::{c_text, free_box, guard, handle, Blank};
 use super::client::lfm_client;
 use super::error::lfm_error;
-use super::lfm_status;
+use super::error::lfm_status;
 use super::scrobble::lfm_track;
 use lfm::error::Error;
 use lfm::queue::{Entry, EntryState, Queue};
@@ -17,6 +17,10 @@ use lfm::queue::{Entry, EntryState, Queue};
 /// Thread-safety: every function may be called from many threads at once; lfm_queue_push()
 /// never waits for a flush's network traffic. Only one lfm_queue may have a file open at a
 /// time, across processes. Create with lfm_queue_open(), free with lfm_queue_free().
+///
+/// Methods: lfm_queue_open(), lfm_queue_free(), lfm_queue_push(), lfm_queue_len(),
+/// lfm_queue_flush(), lfm_queue_list(), lfm_queue_remove(), lfm_queue_retry(),
+/// lfm_queue_set_max_age_days(), lfm_queue_damage_report().
 pub struct lfm_queue {
     queue: Queue,
 }
@@ -131,6 +135,9 @@ pub unsafe extern "C" fn lfm_queue_flush(
 
 /// A snapshot of the queue's plays for a UI, from lfm_queue_list(). Owned by the caller,
 /// freed with lfm_queue_entries_free(); immutable.
+///
+/// Methods: lfm_queue_list(), lfm_queue_entries_count(), lfm_queue_entries_get(),
+/// lfm_queue_entries_free().
 pub struct lfm_queue_entries {
     entries: Vec<Entry>,
     strings: Vec<EntryStrings>,

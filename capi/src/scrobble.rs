@@ -3,9 +3,9 @@
 use std::ffi::{c_char, CString};
 
 use super::args::{c_text, free_box, guard, opt_str_arg, str_arg};
-use super::client::{lfm_client, set};
+use super::client::lfm_client;
 use super::error::lfm_error;
-use super::lfm_status;
+use super::error::lfm_status;
 use lfm::scrobble::ScrobbleResult;
 use lfm::track::Track;
 
@@ -86,6 +86,10 @@ pub unsafe extern "C" fn lfm_update_now_playing(
 
 /// Per-track verdicts of an lfm_scrobble() call. Owned by the caller, freed with
 /// lfm_scrobble_result_free(); immutable, so any thread may read it.
+///
+/// Methods: lfm_scrobble(), lfm_scrobble_result_accepted(), lfm_scrobble_result_ignored(),
+/// lfm_scrobble_result_ignored_code(), lfm_scrobble_result_ignored_message(),
+/// lfm_scrobble_result_free().
 pub struct lfm_scrobble_result {
     result: ScrobbleResult,
     messages: Vec<CString>,
@@ -178,31 +182,4 @@ pub unsafe extern "C" fn lfm_scrobble_result_free(result: *mut lfm_scrobble_resu
 #[no_mangle]
 pub extern "C" fn lfm_scrobble_eligible(duration_secs: u32, played_secs: u32) -> bool {
     lfm::track::scrobble_eligible(duration_secs, played_secs)
-}
-
-/// Pace this client's requests to at most `max_requests_per_second` on average, shared by
-/// all threads (default 5, Last.fm's terms); 0 turns pacing off. A call may wait for its
-/// turn before its timeout starts. Thread-safe.
-#[no_mangle]
-pub unsafe extern "C" fn lfm_client_set_rate_limit(
-    client: *mut lfm_client,
-    max_requests_per_second: u32,
-    out_err: *mut *mut lfm_error,
-) -> lfm_status {
-    set(client, out_err, |c| {
-        c.set_rate_limit(max_requests_per_second);
-        Ok(())
-    })
-}
-
-/// The most tracks one track.scrobble request carries, 1..50 (default 50). Servers that
-/// cannot take batches (Maloja 3) need 1. lfm_scrobble() and lfm_queue_flush() honour it.
-/// Thread-safe.
-#[no_mangle]
-pub unsafe extern "C" fn lfm_client_set_max_batch(
-    client: *mut lfm_client,
-    max_tracks: u32,
-    out_err: *mut *mut lfm_error,
-) -> lfm_status {
-    set(client, out_err, |c| c.set_max_batch(max_tracks))
 }

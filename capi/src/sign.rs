@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use super::args::{guard, slice_arg, str_arg};
 use super::error::lfm_error;
-use super::lfm_status;
+use super::error::lfm_status;
 use lfm::error::Result;
 
 /// One request parameter: a name and a value, both NUL-terminated UTF-8.
