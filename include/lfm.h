@@ -40,7 +40,7 @@ extern "C" {
 /**
  * Minor version of the header.
  */
-#define LFM_VERSION_MINOR 1
+#define LFM_VERSION_MINOR 2
 
 /**
  * Patch version of the header.
@@ -48,7 +48,7 @@ extern "C" {
 #define LFM_VERSION_PATCH 0
 
 /**
- * The library's version, e.g. "0.1.0".
+ * The library's version, e.g. "0.2.0".
  *
  * Returns a static string: never NULL, never freed by the caller. Thread-safe.
  */
@@ -573,7 +573,13 @@ lfm_status lfm_update_now_playing(struct lfm_client *client,
  * Per-track verdicts of an lfm_scrobble() call. Owned by the caller, freed with
  * lfm_scrobble_result_free(); immutable, so any thread may read it.
  *
- * Methods: lfm_scrobble(), lfm_scrobble_result_accepted(), lfm_scrobble_result_ignored(),
+ * Read it as a queue snapshot is read: lfm_scrobble_result_count() and
+ * lfm_scrobble_result_get() (a status, and an lfm_scrobble_verdict filled in). The
+ * one-value accessors of 0.1 stay: lfm_scrobble_result_ignored_code() (-1 for a bad index)
+ * and lfm_scrobble_result_ignored_message() (NULL for a bad index).
+ *
+ * Methods: lfm_scrobble(), lfm_scrobble_result_count(), lfm_scrobble_result_get(),
+ * lfm_scrobble_result_accepted(), lfm_scrobble_result_ignored(),
  * lfm_scrobble_result_ignored_code(), lfm_scrobble_result_ignored_message(),
  * lfm_scrobble_result_free().
  */
@@ -596,6 +602,37 @@ lfm_status lfm_scrobble(struct lfm_client *client,
                         size_t n_tracks,
                         struct lfm_scrobble_result **out_result,
                         struct lfm_error **out_err);
+
+/**
+ * The server's verdict on one input track, filled in by lfm_scrobble_result_get().
+ */
+typedef struct lfm_scrobble_verdict {
+  /**
+   * 0 accepted, 1..5 Last.fm's ignored codes (1 artist ignored, 2 track ignored,
+   * 3 timestamp too old, 4 too new, 5 daily limit; new codes may appear).
+   */
+  int32_t ignored_code;
+  /**
+   * The server's reason for ignoring the track, "" when accepted; never NULL after a
+   * successful lfm_scrobble_result_get(). Borrowed: valid until lfm_scrobble_result_free().
+   */
+  const char *ignored_message;
+} lfm_scrobble_verdict;
+
+/**
+ * The number of verdicts in a result (one per input track); 0 for NULL.
+ */
+size_t lfm_scrobble_result_count(const struct lfm_scrobble_result *result);
+
+/**
+ * Fill `out_verdict` with the verdict on input track `index`, as lfm_queue_entries_get()
+ * does for a queue snapshot: LFM_ERR_INVALID_ARGUMENT for a bad index or a NULL pointer
+ * (and `*out_verdict` zeroed). The message stays owned by the result.
+ */
+lfm_status lfm_scrobble_result_get(const struct lfm_scrobble_result *result,
+                                   size_t index,
+                                   struct lfm_scrobble_verdict *out_verdict,
+                                   struct lfm_error **out_err);
 
 /**
  * How many tracks the server accepted; 0 for NULL.
@@ -753,7 +790,9 @@ typedef struct lfm_queue_entry {
    */
   int32_t ignored_code;
   /**
-   * For a rejected play isolated by an API error (6 or 13): that code, else 0.
+   * For a play rejected after failing alone with a Last.fm error: that code, 6 or 13
+   * (refused at once) or 8 (after repeated isolated failures); else 0 (an ignored code,
+   * the age limit, or a bare HTTP 500).
    */
   int32_t api_code;
   /**

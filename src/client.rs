@@ -9,14 +9,15 @@ use std::time::{Duration, Instant};
 
 use ureq::Agent;
 
-use crate::auth::Service;
+use crate::api_code;
 use crate::encode::form_encode;
 use crate::error::{Error, Result, Status};
 use crate::log::{self, Level, Logger};
 use crate::ratelimit::{self, RateLimiter};
 use crate::reply;
-use crate::scrobble::MAX_BATCH;
+use crate::service::Service;
 use crate::sign;
+use crate::track::MAX_BATCH;
 use crate::transport::{self, PoolSettings, RequestOptions, RootStore};
 
 /// First suggested wait after a rate-limit error when the server names none.
@@ -411,7 +412,7 @@ impl Client {
     /// Track rate-limit errors in a row and suggest a growing, jittered wait after each.
     fn note_rate_limit(&self, result: Result<String>) -> Result<String> {
         match result {
-            Err(e) if e.api_code() == 29 || e.http_status() == 429 => {
+            Err(e) if e.api_code() == api_code::RATE_LIMIT_EXCEEDED || e.http_status() == 429 => {
                 let streak = self.rate_limited_streak.fetch_add(1, Ordering::Relaxed);
                 let base = match e.retry_after_ms() {
                     0 => RATE_LIMIT_BASE_WAIT,
@@ -460,7 +461,7 @@ fn log_request(
         );
     }
     match result {
-        Err(e) if e.api_code() == 14 => {
+        Err(e) if e.api_code() == api_code::TOKEN_NOT_APPROVED => {
             logger.log(Level::Info, &format!("{method}: token not approved yet"));
         }
         Err(e) if e.is_retryable() => logger.log(Level::Warn, &format!("{method} failed: {e}")),

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::api_code;
+
 /// What kind of failure an [`Error`] is (or [`Status::Ok`]). New kinds are only ever appended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Status {
@@ -66,7 +68,12 @@ impl Status {
 }
 
 /// Last.fm error codes the library treats as transient.
-const RETRYABLE_API_CODES: [i32; 4] = [8, 11, 16, 29];
+const RETRYABLE_API_CODES: [i32; 4] = [
+    api_code::OPERATION_FAILED,
+    api_code::SERVICE_OFFLINE,
+    api_code::TEMPORARILY_UNAVAILABLE,
+    api_code::RATE_LIMIT_EXCEEDED,
+];
 
 /// An error from any operation of the library.
 ///

@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod api_code;
 pub mod auth;
 pub mod client;
 pub mod encode;
@@ -14,15 +15,17 @@ pub mod queue;
 pub mod ratelimit;
 pub mod reply;
 pub mod scrobble;
+pub mod service;
 pub mod sign;
 pub mod track;
 pub mod transport;
 
-pub use auth::{Service, Session};
+pub use auth::Session;
 pub use client::{CallFlags, Client};
 pub use error::{Error, Result, Status};
 pub use queue::Queue;
 pub use scrobble::{ScrobbleResult, Verdict};
+pub use service::Service;
 pub use track::Track;
 
 /// The library's version, as in Cargo.toml.

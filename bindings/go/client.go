@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Version is the library's version, e.g. "0.1.0".
+// Version is the library's version, e.g. "0.2.0".
 func Version() string { return C.GoString(C.lfm_version()) }
 
 // Param is one request parameter (UTF-8 name and value).

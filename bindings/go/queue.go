@@ -25,7 +25,7 @@ type QueueEntry struct {
 	QueuedAt    time.Time
 	Rejected    bool   // true: will not be sent unless retried
 	IgnoredCode int    // Last.fm's ignored code for a rejected play (1-4), else 0
-	APICode     int    // the API error (6, 13) that isolated a rejected play, else 0
+	APICode     int    // the API error a rejected play failed alone with (6, 13, or 8), else 0
 	Reason      string // why it was rejected; "" when pending
 	Attempts    uint32 // failed delivery attempts
 	LastError   string // the last delivery error; "" when none

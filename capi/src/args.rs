@@ -248,6 +248,17 @@ pub(crate) unsafe fn free_box<T>(ptr: *mut T) {
     }
 }
 
+/// Item `index` of a result list (`what` names the list in the error): an index past the
+/// end is LFM_ERR_INVALID_ARGUMENT, as in every `*_get` function.
+pub(crate) fn item<'a, T>(items: &'a [T], index: usize, what: &str) -> Result<&'a T> {
+    items.get(index).ok_or_else(|| {
+        Error::invalid(format!(
+            "index {index} is out of range (the {what} has {} items)",
+            items.len()
+        ))
+    })
+}
+
 /// Borrow a required UTF-8 string argument.
 ///
 /// # Safety

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::args::{free_box, guard, handle, Codes};
 use super::error::{lfm_error, lfm_status};
-use lfm::auth::Service;
 use lfm::client::Client;
+use lfm::service::Service;
 use lfm::transport::RootStore;
 
 /// A Last.fm API client: credentials, settings, a session key, and a pool of kept-alive

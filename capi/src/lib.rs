@@ -36,11 +36,11 @@ pub use self::sign::*;
 /// Major version of the header; equals the first number of lfm_version().
 pub const LFM_VERSION_MAJOR: u32 = 0;
 /// Minor version of the header.
-pub const LFM_VERSION_MINOR: u32 = 1;
+pub const LFM_VERSION_MINOR: u32 = 2;
 /// Patch version of the header.
 pub const LFM_VERSION_PATCH: u32 = 0;
 
-/// The library's version, e.g. "0.1.0".
+/// The library's version, e.g. "0.2.0".
 ///
 /// Returns a static string: never NULL, never freed by the caller. Thread-safe.
 #[no_mangle]

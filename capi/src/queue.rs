@@ -4,12 +4,11 @@ use std::ffi::{c_char, CString};
 use std::path::Path;
 use std::ptr;
 
-use super::args::{c_text, free_box, guard, handle, Blank};
+use super::args::{c_text, free_box, guard, handle, item, Blank};
 use super::client::lfm_client;
 use super::error::lfm_error;
 use super::error::lfm_status;
 use super::scrobble::lfm_track;
-use lfm::error::Error;
 use lfm::queue::{Entry, EntryState, Queue};
 
 /// A durable queue of plays waiting to be scrobbled, stored in one file.
@@ -88,7 +87,7 @@ pub unsafe extern "C" fn lfm_queue_len(
 ) -> lfm_status {
     guard(out_err, || {
         let out_len = arg!(out out_len);
-        out_len.set(arg!(queue queue).len());
+        out_len.set(arg!(queue queue).pending_count());
         Ok(())
     })
 }
@@ -176,7 +175,9 @@ pub struct lfm_queue_entry {
     /// For a rejected play: Last.fm's ignored code (1 artist ignored, 2 track ignored,
     /// 3 too old, including plays older than 14 days, 4 too new), else 0.
     pub ignored_code: i32,
-    /// For a rejected play isolated by an API error (6 or 13): that code, else 0.
+    /// For a play rejected after failing alone with a Last.fm error: that code, 6 or 13
+    /// (refused at once) or 8 (after repeated isolated failures); else 0 (an ignored code,
+    /// the age limit, or a bare HTTP 500).
     pub api_code: i32,
     /// Why it was rejected; NULL when pending.
     pub reason: *const c_char,
@@ -260,12 +261,8 @@ pub unsafe extern "C" fn lfm_queue_entries_get(
     guard(out_err, || {
         let out_entry = arg!(out out_entry);
         let snapshot = arg!(ref entries);
-        let (Some(e), Some(s)) = (snapshot.entries.get(index), snapshot.strings.get(index)) else {
-            return Err(Error::invalid(format!(
-                "index {index} is out of range (the snapshot has {} plays)",
-                snapshot.entries.len()
-            )));
-        };
+        let e = item(&snapshot.entries, index, "snapshot")?;
+        let s = item(&snapshot.strings, index, "snapshot")?;
         let (rejected, ignored_code, api_code) = match &e.state {
             EntryState::Pending => (false, 0, 0),
             EntryState::Rejected {

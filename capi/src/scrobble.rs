@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, CString};
 
-use super::args::{c_text, free_box, guard, opt_str_arg, str_arg};
+use super::args::{c_text, free_box, guard, item, opt_str_arg, str_arg, Blank};
 use super::client::lfm_client;
 use super::error::lfm_error;
 use super::error::lfm_status;
@@ -87,7 +87,13 @@ pub unsafe extern "C" fn lfm_update_now_playing(
 /// Per-track verdicts of an lfm_scrobble() call. Owned by the caller, freed with
 /// lfm_scrobble_result_free(); immutable, so any thread may read it.
 ///
-/// Methods: lfm_scrobble(), lfm_scrobble_result_accepted(), lfm_scrobble_result_ignored(),
+/// Read it as a queue snapshot is read: lfm_scrobble_result_count() and
+/// lfm_scrobble_result_get() (a status, and an lfm_scrobble_verdict filled in). The
+/// one-value accessors of 0.1 stay: lfm_scrobble_result_ignored_code() (-1 for a bad index)
+/// and lfm_scrobble_result_ignored_message() (NULL for a bad index).
+///
+/// Methods: lfm_scrobble(), lfm_scrobble_result_count(), lfm_scrobble_result_get(),
+/// lfm_scrobble_result_accepted(), lfm_scrobble_result_ignored(),
 /// lfm_scrobble_result_ignored_code(), lfm_scrobble_result_ignored_message(),
 /// lfm_scrobble_result_free().
 pub struct lfm_scrobble_result {
@@ -124,6 +130,56 @@ pub unsafe extern "C" fn lfm_scrobble(
         let result = client.scrobble(&tracks)?;
         let messages = result.verdicts.iter().map(|v| c_text(&v.message)).collect();
         out_result.set_box(lfm_scrobble_result { result, messages });
+        Ok(())
+    })
+}
+
+/// The server's verdict on one input track, filled in by lfm_scrobble_result_get().
+#[repr(C)]
+pub struct lfm_scrobble_verdict {
+    /// 0 accepted, 1..5 Last.fm's ignored codes (1 artist ignored, 2 track ignored,
+    /// 3 timestamp too old, 4 too new, 5 daily limit; new codes may appear).
+    pub ignored_code: i32,
+    /// The server's reason for ignoring the track, "" when accepted; never NULL after a
+    /// successful lfm_scrobble_result_get(). Borrowed: valid until lfm_scrobble_result_free().
+    pub ignored_message: *const c_char,
+}
+
+impl Blank for lfm_scrobble_verdict {
+    fn blank() -> Self {
+        lfm_scrobble_verdict {
+            ignored_code: 0,
+            ignored_message: std::ptr::null(),
+        }
+    }
+}
+
+/// The number of verdicts in a result (one per input track); 0 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_scrobble_result_count(result: *const lfm_scrobble_result) -> usize {
+    // SAFETY: API contract: NULL or a live result.
+    unsafe { result.as_ref() }.map_or(0, |r| r.result.verdicts.len())
+}
+
+/// Fill `out_verdict` with the verdict on input track `index`, as lfm_queue_entries_get()
+/// does for a queue snapshot: LFM_ERR_INVALID_ARGUMENT for a bad index or a NULL pointer
+/// (and `*out_verdict` zeroed). The message stays owned by the result.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_scrobble_result_get(
+    result: *const lfm_scrobble_result,
+    index: usize,
+    out_verdict: *mut lfm_scrobble_verdict,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    guard(out_err, || {
+        let out_verdict = arg!(out out_verdict);
+        let result = arg!(ref result);
+        let verdict = item(&result.result.verdicts, index, "result")?;
+        let message = item(&result.messages, index, "result")?;
+        out_verdict.set(lfm_scrobble_verdict {
+            ignored_code: verdict.code,
+            ignored_message: message.as_ptr(),
+        });
         Ok(())
     })
 }

@@ -154,7 +154,7 @@ def _params(params: Optional[Params]):
 
 
 def version() -> str:
-    """The library's version, e.g. "0.1.0"."""
+    """The library's version, e.g. "0.2.0"."""
     return lib.lfm_version().decode()
 
 

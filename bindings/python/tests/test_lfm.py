@@ -27,7 +27,7 @@ def test_loaded_the_expected_library():
 
 
 def test_version_matches_package():
-    assert lfm.version() == "0.1.0"
+    assert lfm.version() == "0.2.0"
 
 
 def test_sign_matches_an_independent_implementation():

@@ -40,7 +40,7 @@ fun main(args: Array<String>) {
     val (tag, dir) = args
     val now = System.currentTimeMillis() / 1000
 
-    check(lfmVersion() == "0.1.0", "lfmVersion() = ${lfmVersion()}")
+    check(lfmVersion() == "0.2.0", "lfmVersion() = ${lfmVersion()}")
     check(sign(listOf("method" to "auth.getSession", "token" to "t"), "s").length == 32, "sign -> 32 hex digits")
 
     try {

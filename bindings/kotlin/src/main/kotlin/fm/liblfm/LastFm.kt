@@ -111,7 +111,7 @@ data class QueueEntry(
     val lastError: String?,
 )
 
-/** The library's version, e.g. "0.1.0". */
+/** The library's version, e.g. "0.2.0". */
 fun lfmVersion(): String = LfmNative.lib.lfm_version()
 
 /** Last.fm's rule: longer than 30 s, played for half its length or 4 minutes. */
