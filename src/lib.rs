@@ -4,6 +4,7 @@
 //! Safe Rust throughout; the bindings for other languages are built on the `lfm-capi` crate.
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod api_code;
 pub mod auth;

@@ -1,8 +1,11 @@
-//! The C ABI. Every `unsafe` block and `extern "C"` function of the library lives under this
-//! module; each export checks its pointers, validates its strings, copies its inputs, and runs
-//! its body inside [`guard`] so that no panic crosses into the host program.
+//! lfm-capi: the C ABI of liblfm (`liblfm.so`, `liblfm.a`, `include/lfm.h`) over the `lfm`
+//! crate. Every `unsafe` block, C type, C number and `extern "C"` function of the project lives
+//! here; each export checks its pointers, validates its strings, copies its inputs, and runs
+//! its body inside the panic guard of `args.rs`, so that no panic crosses into the host
+//! program. The modules are the header's sections, in the order they are declared below.
 
 #![deny(unsafe_op_in_unsafe_fn)]
+#![deny(missing_docs)]
 #![allow(non_camel_case_types)]
 // The safety contract of every export is the one stated once in the header preamble
 // (cbindgen.toml): pointers are NULL or valid for the call, handles are live, counts match.
