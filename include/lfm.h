@@ -15,6 +15,11 @@
  *   LFM_ERR_PANIC.
  * - No thread-local state: errors travel only through out_err, so any thread (or goroutine)
  *   may make any call.
+ * - Accessors without an error channel give a neutral value for a NULL handle or a bad
+ *   index: 0, false, -1 for a verdict code, NULL for a borrowed string. Two exceptions keep
+ *   printing an error safe: lfm_error_message() is never NULL ("" for a NULL error) and
+ *   lfm_error_status() gives LFM_ERR_INVALID_ARGUMENT. The *_get functions
+ *   (lfm_queue_entries_get(), lfm_scrobble_result_get()) return a status instead.
  * - Using a handle after freeing it, or passing a count larger than its array, is undefined
  *   behaviour.
  */
