@@ -31,7 +31,7 @@ const (
 // Track is a played (or playing) track. Empty optional strings and zero numbers are not sent.
 type Track struct {
 	Artist       string // required
-	Track        string // required
+	Title        string // required: the track's title (lfm_track.track in C)
 	Album        string
 	AlbumArtist  string
 	MBID         string // MusicBrainz track id

@@ -130,7 +130,7 @@ func (q *Queue) List() ([]QueueEntry, error) {
 			ID: uint64(ce.id),
 			Track: Track{
 				Artist:       goString(ce.track.artist),
-				Track:        goString(ce.track.track),
+				Title:        goString(ce.track.track),
 				Album:        goString(ce.track.album),
 				AlbumArtist:  goString(ce.track.album_artist),
 				MBID:         goString(ce.track.mbid),
