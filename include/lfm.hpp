@@ -218,7 +218,7 @@ using Logger = std::function<void(LogLevel, std::string_view)>;
 /// A played (or playing) track. Empty optional strings and zero numbers are "not sent".
 struct Track {
     std::string artist;             ///< required
-    std::string track;              ///< required
+    std::string title;              ///< required: the track's title (lfm_track.track in C)
     std::string album;              ///< optional
     std::string album_artist;       ///< optional
     std::string mbid;               ///< optional MusicBrainz track id
@@ -227,14 +227,14 @@ struct Track {
     std::uint32_t track_number = 0;   ///< 0 = unknown
 
     Track() = default;
-    Track(std::string artist_, std::string track_, std::int64_t timestamp_ = 0)
-        : artist(std::move(artist_)), track(std::move(track_)), timestamp(timestamp_) {}
+    Track(std::string artist_, std::string title_, std::int64_t timestamp_ = 0)
+        : artist(std::move(artist_)), title(std::move(title_)), timestamp(timestamp_) {}
 
     /// A C view borrowing this object's strings: valid while *this is alive and unchanged.
     lfm_track c_view() const noexcept {
         lfm_track t{};
         t.artist = artist.c_str();
-        t.track = track.c_str();
+        t.track = title.c_str();
         t.album = detail::c_str_or_null(album);
         t.album_artist = detail::c_str_or_null(album_artist);
         t.mbid = detail::c_str_or_null(mbid);

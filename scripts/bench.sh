@@ -61,10 +61,10 @@ fi
 
 # ---------------------------------------------------------------- 2. build (-O2, from source)
 log "building liblfm (cargo --release) and the contenders"
-cargo build --release -q -p lfm
-# Work on a copy: other builds may replace target/release/liblfm.so while we measure.
-cp target/release/liblfm.so "$BUILD/lib/liblfm.so"
-cp target/release/liblfm.so "$BUILD/lib/liblfm.so.0"
+cargo build --release -q -p lfm-capi
+# Work on a copy: other builds may replace target/release/liblfm_capi.so while we measure.
+cp target/release/liblfm_capi.so "$BUILD/lib/liblfm.so"
+cp target/release/liblfm_capi.so "$BUILD/lib/liblfm.so.0"
 CFLAGS=(-O2 -std=gnu11 -Wall -Wextra -Iinclude -Ibenches)
 LINK=(-L"$BUILD/lib" -Wl,-rpath,"$BUILD/lib" -llfm -lpthread)
 cc "${CFLAGS[@]}" benches/sign_bench.c -o "$BUILD/sign_bench" "${LINK[@]}" -lcrypto

@@ -6,13 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PROFILE_DIR="${CARGO_TARGET_DIR:-target}/release"
+# liblfm.so, liblfm.so.0 and liblfm.a: links capi/build.rs makes to liblfm_capi.*.
+LIB_DIR="$PROFILE_DIR/c-lib"
 echo "== building liblfm and lfm-mock (release)"
-cargo build --release -q -p lfm -p lfm-mock
+cargo build --release -q -p lfm-capi -p lfm-mock
 
 BUILD=target/demo
 mkdir -p "$BUILD"
 CFLAGS=(-std=c99 -Wall -Wextra -Werror -pedantic -O2 -Iinclude)
-LINK=(-L"$PROFILE_DIR" -Wl,-rpath,"$(cd "$PROFILE_DIR" && pwd)" -llfm -lpthread)
+LINK=(-L"$LIB_DIR" -Wl,-rpath,"$(cd "$LIB_DIR" && pwd)" -llfm -lpthread)
 for example in sign session offline; do
   cc "${CFLAGS[@]}" "examples-c/$example.c" -o "$BUILD/$example" "${LINK[@]}"
 done

@@ -6,8 +6,8 @@
 #      ASAN_OPTIONS=detect_leaks=1 (LeakSanitizer also sees memory liblfm hands out that the
 #      C side never frees; liblfm itself is linked normally, uninstrumented).
 # Zero reports are required. Programs: examples-c/{sign,session,offline} (offline also with
-# the server down: the network error path), tests/c/{test_api,test_auth,test_scrobble,
-# test_threads,test_faults}, and tests/c/queue_crash (a bounded push run stopped by SIGTERM, checked for
+# the server down: the network error path), capi/tests/c/{test_api,test_auth,test_scrobble,
+# test_threads,test_faults}, and capi/tests/c/queue_crash (a bounded push run stopped by SIGTERM, checked for
 # memory errors, then a clean `drain` run checked for leaks too). Each against liblfm built
 # with the debug profile and with the release profile (inlining differs: the suppressions in
 # scripts/memcheck.supp must hold for both).
@@ -85,16 +85,16 @@ PY
 }
 
 PROGRAMS=(examples-c/sign.c examples-c/session.c examples-c/offline.c
-          tests/c/test_api.c tests/c/test_auth.c tests/c/test_scrobble.c tests/c/test_threads.c
-          tests/c/test_faults.c tests/c/queue_crash.c)
+          capi/tests/c/test_api.c capi/tests/c/test_auth.c capi/tests/c/test_scrobble.c
+          capi/tests/c/test_threads.c capi/tests/c/test_faults.c capi/tests/c/queue_crash.c)
 # Every C program must be covered: a new one fails the run until it is added above and below.
-for src in examples-c/*.c tests/c/*.c; do
+for src in examples-c/*.c capi/tests/c/*.c; do
   case " ${PROGRAMS[*]} " in
     *" $src "*) ;;
     *) echo "$src is not memory-checked: add it to PROGRAMS and to the runs in $0" >&2; exit 2 ;;
   esac
 done
-CFLAGS=(-std=c99 -Wall -Wextra -Werror -pedantic -g -O1 -I"$ROOT/include" -I"$ROOT/tests/c")
+CFLAGS=(-std=c99 -Wall -Wextra -Werror -pedantic -g -O1 -I"$ROOT/include" -I"$ROOT/capi/tests/c")
 
 # build PROFILE: liblfm and lfm-mock with that cargo profile, then every C program for every
 # tool into $WORK/PROFILE/TOOL/, linked against that liblfm.
@@ -102,9 +102,9 @@ build() {
   local profile=$1 flag=()
   [ "$profile" = release ] && flag=(--release)
   echo "== building liblfm and lfm-mock ($profile)"
-  cargo build -q "${flag[@]}" -p lfm --lib && cargo build -q "${flag[@]}" -p lfm-mock --bin lfm-mock || exit 2
-  local libdir=$ROOT/target/$profile
-  export LFM_MOCK_BIN=$libdir/lfm-mock
+  cargo build -q "${flag[@]}" -p lfm-capi --lib && cargo build -q "${flag[@]}" -p lfm-mock --bin lfm-mock || exit 2
+  local libdir=$ROOT/target/$profile/c-lib  # liblfm.* -> ../liblfm_capi.* (capi/build.rs)
+  export LFM_MOCK_BIN=$ROOT/target/$profile/lfm-mock
   local link=(-L"$libdir" -Wl,-rpath,"$libdir" -llfm -lpthread)
   echo "== compiling ${#PROGRAMS[@]} C programs ($profile)"
   for tool in $TOOLS; do

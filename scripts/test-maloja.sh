@@ -76,16 +76,16 @@ free_port() {
 
 T0=$SECONDS
 echo "== building liblfm (release)"
-if cargo build --release -q -p lfm; then
-    ok "cargo build --release -p lfm"
+if cargo build --release -q -p lfm-capi; then
+    ok "cargo build --release -p lfm-capi"
 else
-    not_ok "cargo build --release -p lfm"
+    not_ok "cargo build --release -p lfm-capi"
     summary || exit 1
 fi
 BUILD=target/maloja-test
 mkdir -p "$BUILD"
 if cc -std=c99 -Wall -Wextra -Werror -pedantic -O2 -Iinclude tests/maloja/test_maloja.c \
-    -o "$BUILD/test_maloja" -L target/release -Wl,-rpath,"$ROOT/target/release" -llfm -lpthread; then
+    -o "$BUILD/test_maloja" -L target/release/c-lib -Wl,-rpath,"$ROOT/target/release/c-lib" -llfm -lpthread; then
     ok "tests/maloja/test_maloja.c compiles with -std=c99 -Wall -Wextra -Werror -pedantic"
 else
     not_ok "tests/maloja/test_maloja.c compiles with -std=c99 -Wall -Wextra -Werror -pedantic"

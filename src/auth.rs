@@ -17,6 +17,7 @@ use crate::client::{validate_http_url, CallFlags, Client};
 use crate::encode::push_encoded;
 use crate::error::{Error, Result, Status};
 use crate::log::Level;
+use crate::service::Service;
 
 /// A session: the key for signed calls and the account's canonical name.
 #[derive(Clone, PartialEq, Eq)]
@@ -33,38 +34,6 @@ impl fmt::Debug for Session {
             .field("key", &crate::log::REDACTED)
             .field("name", &self.name)
             .finish()
-    }
-}
-
-/// Servers whose URLs are built in. Any other server works through
-/// [`Client::set_base_url`] and [`Client::set_auth_url`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Service {
-    /// Last.fm (the default).
-    LastFm,
-    /// Libre.fm, which accepts any API key and secret.
-    LibreFm,
-}
-
-impl Service {
-    /// The service for a C value (`LFM_SERVICE_*`), if it is one.
-    pub fn from_code(code: i32) -> Option<Service> {
-        match code {
-            0 => Some(Service::LastFm),
-            1 => Some(Service::LibreFm),
-            _ => None,
-        }
-    }
-
-    /// The API root and the authorisation page.
-    pub fn urls(self) -> (&'static str, &'static str) {
-        match self {
-            Service::LastFm => (
-                "https://ws.audioscrobbler.com/2.0/",
-                "https://www.last.fm/api/auth/",
-            ),
-            Service::LibreFm => ("https://libre.fm/2.0/", "https://libre.fm/api/auth/"),
-        }
     }
 }
 

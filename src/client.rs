@@ -9,14 +9,15 @@ use std::time::{Duration, Instant};
 
 use ureq::Agent;
 
-use crate::auth::Service;
+use crate::api_code;
 use crate::encode::form_encode;
 use crate::error::{Error, Result, Status};
 use crate::log::{self, Level, Logger};
 use crate::ratelimit::{self, RateLimiter};
 use crate::reply;
-use crate::scrobble::MAX_BATCH;
+use crate::service::Service;
 use crate::sign;
+use crate::track::MAX_BATCH;
 use crate::transport::{self, PoolSettings, RequestOptions, RootStore};
 
 /// First suggested wait after a rate-limit error when the server names none.
@@ -76,14 +77,6 @@ impl CallFlags {
     pub const POST: CallFlags = CallFlags(4);
     /// All three: what every write method needs.
     pub const WRITE: CallFlags = CallFlags(7);
-
-    /// Flags from their C bits; unknown bits are an error.
-    pub fn from_bits(bits: u32) -> Result<CallFlags> {
-        if bits & !Self::WRITE.0 != 0 {
-            return Err(Error::invalid(format!("unknown call flag bits {bits:#x}")));
-        }
-        Ok(CallFlags(bits))
-    }
 
     /// Whether every flag in `other` is set.
     pub fn contains(self, other: CallFlags) -> bool {
@@ -481,7 +474,7 @@ impl Client {
     /// Track rate-limit errors in a row and suggest a growing, jittered wait after each.
     fn note_rate_limit(&self, result: Result<String>) -> Result<String> {
         match result {
-            Err(e) if e.api_code() == 29 || e.http_status() == 429 => {
+            Err(e) if e.api_code() == api_code::RATE_LIMIT_EXCEEDED || e.http_status() == 429 => {
                 let streak = self.rate_limited_streak.fetch_add(1, Ordering::Relaxed);
                 let base = match e.retry_after_ms() {
                     0 => RATE_LIMIT_BASE_WAIT,
@@ -531,7 +524,7 @@ fn log_request(
         );
     }
     match result {
-        Err(e) if e.api_code() == 14 => {
+        Err(e) if e.api_code() == api_code::TOKEN_NOT_APPROVED => {
             logger.log(Level::Info, &format!("{method}: token not approved yet"));
         }
         Err(e) if e.is_retryable() => logger.log(Level::Warn, &format!("{method} failed: {e}")),

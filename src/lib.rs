@@ -1,51 +1,35 @@
-//! liblfm: a thread-safe client for the Last.fm web API 2.0 and the servers that speak it,
-//! with a C ABI (see `include/lfm.h`).
+//! liblfm: a thread-safe client for the Last.fm web API 2.0 and the servers that speak it:
+//! signing, sessions and login flows, any API call, scrobbling with a durable offline queue.
 //!
-//! The modules below are the safe core; `ffi` is the thin C layer over it and the only
-//! place with `unsafe` code.
+//! Safe Rust throughout; the bindings for other languages are built on the `lfm-capi` crate.
 
-#![deny(unsafe_op_in_unsafe_fn)]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
-/// cbindgen:ignore
+pub mod api_code;
 pub mod auth;
-/// cbindgen:ignore
 pub mod client;
-/// cbindgen:ignore
 pub mod encode;
-/// cbindgen:ignore
 pub mod error;
-/// cbindgen:ignore
 pub mod log;
-/// cbindgen:ignore
 pub mod queue;
-/// cbindgen:ignore
 pub mod ratelimit;
-/// cbindgen:ignore
 pub mod read;
-/// cbindgen:ignore
 pub mod reply;
-/// cbindgen:ignore
 pub mod scrobble;
-/// cbindgen:ignore
 pub mod scrobbler;
-/// cbindgen:ignore
+pub mod service;
 pub mod sign;
-/// cbindgen:ignore
 pub mod track;
-/// cbindgen:ignore
 pub mod transport;
 
-// Only the C layer feeds include/lfm.h; the core modules above are marked cbindgen:ignore.
-pub mod ffi;
-
-pub use auth::{Service, Session};
+pub use auth::Session;
 pub use client::{CallFlags, Client};
 pub use error::{Error, Result, Status};
 pub use queue::Queue;
 pub use scrobble::{ScrobbleResult, Verdict};
+pub use service::Service;
 pub use track::Track;
 
 /// The library's version, as in Cargo.toml.
-///
-/// cbindgen:ignore
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

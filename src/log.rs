@@ -7,27 +7,22 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-/// Severity, most severe first. The numbers are part of the C ABI (`LFM_LOG_*`).
+/// Severity, most severe first (`Error < Debug`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[repr(i32)]
 pub enum Level {
     /// A call failed and retrying will not help.
-    Error = 1,
+    Error,
     /// A call failed and may succeed later.
-    Warn = 2,
+    Warn,
     /// Sessions established, queue flush summaries.
-    Info = 3,
+    Info,
     /// Every request: method, parameters (secrets redacted), HTTP status, duration.
-    Debug = 4,
+    Debug,
 }
 
 impl Level {
-    /// The level for a C value, if it is one.
-    pub fn from_code(code: i32) -> Option<Level> {
-        [Level::Error, Level::Warn, Level::Info, Level::Debug]
-            .into_iter()
-            .find(|l| *l as i32 == code)
-    }
+    /// Every level, most severe first.
+    pub const ALL: [Level; 4] = [Level::Error, Level::Warn, Level::Info, Level::Debug];
 }
 
 /// Parameters whose values are never logged or put in messages. `authToken` is the legacy
@@ -362,8 +357,7 @@ mod tests {
 
     #[test]
     fn levels() {
-        assert_eq!(Level::from_code(4), Some(Level::Debug));
-        assert_eq!(Level::from_code(0), None);
+        assert!(Level::ALL.windows(2).all(|w| w[0] < w[1]));
         let l = Logger::new(Level::Warn, |_, _| {});
         assert!(l.enabled(Level::Error) && l.enabled(Level::Warn) && !l.enabled(Level::Info));
     }

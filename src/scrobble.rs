@@ -3,10 +3,7 @@
 
 use crate::client::{CallFlags, Client};
 use crate::error::{Error, Result, Status};
-use crate::track::{Param, Track};
-
-/// Last.fm's limit on tracks per `track.scrobble` request.
-pub const MAX_BATCH: usize = 50;
+use crate::track::{Param, Track, MAX_BATCH};
 
 /// The server's verdict on one track: `code` 0 accepted, 1..5 Last.fm's ignored codes
 /// (1 artist ignored, 2 track ignored, 3 too old, 4 too new, 5 daily limit).

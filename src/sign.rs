@@ -104,7 +104,7 @@ pub fn signature_base_masked(params: &[(&str, &str)], secret_mask: &str) -> Resu
 
 fn hex_lower(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    // One byte spare, so that handing the string to C (adding a NUL) does not reallocate.
+    // One byte spare, so that adding a NUL terminator later does not reallocate.
     let mut out = String::with_capacity(bytes.len() * 2 + 1);
     for b in bytes {
         out.push(DIGITS[(b >> 4) as usize] as char);

@@ -5,6 +5,9 @@ use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 
+/// Last.fm's limit on tracks per `track.scrobble` request.
+pub const MAX_BATCH: usize = 50;
+
 /// Seconds in 14 days: plays older than this are refused by Last.fm and by the queue.
 pub const MAX_PLAY_AGE_SECS: i64 = 14 * 24 * 3600;
 

@@ -41,6 +41,11 @@ pub enum RootStore {
     System,
 }
 
+impl RootStore {
+    /// Every choice of roots.
+    pub const ALL: [RootStore; 2] = [RootStore::Bundled, RootStore::System];
+}
+
 /// What a connection pool is built from; changing any of it builds a new pool.
 #[derive(Clone, Debug, Default)]
 pub struct PoolSettings {

@@ -181,7 +181,11 @@ fn disk_full_flush_never_resends_what_the_server_accepted() {
     assert_eq!(first.sent, pushed);
     assert_eq!(first.error.as_ref().map(|e| e.status()), Some(Status::Io));
     assert_eq!(env.server.stats().by_method["track.scrobble"], 1);
-    assert_eq!(queue.len(), 0, "delivered plays must not stay pending");
+    assert_eq!(
+        queue.pending_count(),
+        0,
+        "delivered plays must not stay pending"
+    );
 
     // Still full: nothing is sent again.
     let second = queue.flush(&client);
@@ -230,7 +234,7 @@ fn every_spelling_of_the_path_meets_the_same_lock() {
     // Through a symlink, the queue is the file it points to, also after a compaction.
     fs::remove_file(dir.join("hardlink.lfmq")).unwrap();
     let via_link = Queue::open(&dir.join("filelink.lfmq")).unwrap();
-    assert_eq!(via_link.len(), 1);
+    assert_eq!(via_link.pending_count(), 1);
     assert!(Queue::open(&path).is_err());
 }
 
@@ -320,7 +324,7 @@ fn files_are_private_and_compaction_keeps_the_mode() {
     let after = fs::metadata(&path).unwrap();
     assert_ne!(after.ino(), before, "the journal was not compacted");
     assert_eq!(after.mode() & 0o777, 0o640);
-    assert_eq!(queue.len(), 3);
+    assert_eq!(queue.pending_count(), 3);
 }
 
 #[test]
@@ -334,9 +338,9 @@ fn a_symlink_planted_at_the_temp_file_is_not_followed() {
     let queue = Queue::open(&path).unwrap();
     assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
     assert!(fs::symlink_metadata(&path).unwrap().file_type().is_file());
-    assert_eq!(queue.len(), 2);
+    assert_eq!(queue.pending_count(), 2);
     drop(queue);
-    assert_eq!(Queue::open(&path).unwrap().len(), 2);
+    assert_eq!(Queue::open(&path).unwrap().pending_count(), 2);
 }
 
 /// Open a queue on another thread; `None` if it has not returned within a generous bound.
@@ -392,7 +396,7 @@ fn open_in_read_only_directory(path: &Path) {
         "the directory is writable"
     );
     let queue = Queue::open(path).expect("a read-only directory stopped the queue opening");
-    assert_eq!(queue.len(), 3);
+    assert_eq!(queue.pending_count(), 3);
     assert!(queue.push(&play(1000)).unwrap());
     println!("read-only directory: opened, pushed");
 }
@@ -436,7 +440,7 @@ fn a_read_only_directory_opens_and_compaction_waits() {
     // Writable again: everything is there and the compaction that waited happens now.
     let lines_before = fs::read(&path).unwrap().split(|b| *b == b'\n').count();
     let queue = Queue::open(&path).unwrap();
-    assert_eq!(queue.len(), 4);
+    assert_eq!(queue.pending_count(), 4);
     let lines_after = fs::read(&path).unwrap().split(|b| *b == b'\n').count();
     assert!(
         lines_after < lines_before / 10,
@@ -467,7 +471,7 @@ fn a_file_cut_inside_its_header_opens_empty_with_a_copy_kept() {
     drop(queue);
     let queue = Queue::open(&path).unwrap();
     assert!(queue.damage().is_empty());
-    assert_eq!(queue.len(), 1);
+    assert_eq!(queue.pending_count(), 1);
 }
 
 /// A child process that the host forks holds a copy of the open queue file until it calls
@@ -505,6 +509,6 @@ fn reopening_while_a_forked_child_still_holds_the_file_succeeds() {
     // The child now holds the queue's file (and its lock) until its exec closes it.
     drop(queue);
     let queue = Queue::open(&path).expect("a lock held only by a child about to exec");
-    assert_eq!(queue.len(), 1);
+    assert_eq!(queue.pending_count(), 1);
     assert!(spawner.join().unwrap().unwrap().success());
 }

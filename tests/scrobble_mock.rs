@@ -141,7 +141,7 @@ fn a_poison_play_in_a_batch_of_50_is_rejected_and_49_arrive() {
     assert_eq!(rejected, [("Bad [invalid]", 6)]);
     assert_eq!(outcome.plays.len(), 50);
     assert_eq!(env.server.scrobbles().len(), 49);
-    assert_eq!(queue.len(), 0);
+    assert_eq!(queue.pending_count(), 0);
     let entries = queue.entries();
     assert_eq!(entries.len(), 1);
     match &entries[0].state {
@@ -156,10 +156,10 @@ fn a_poison_play_in_a_batch_of_50_is_rejected_and_49_arrive() {
     // Retry puts it back; it is refused again, and without any other play accepted in that
     // flush it is kept (the server may be the problem), not rejected.
     queue.retry(entries[0].id).unwrap();
-    assert_eq!(queue.len(), 1);
+    assert_eq!(queue.pending_count(), 1);
     let outcome = queue.flush(&client);
     assert_eq!(outcome.error.as_ref().map(|e| e.api_code()), Some(6));
-    assert_eq!(queue.len(), 1);
+    assert_eq!(queue.pending_count(), 1);
     queue.remove(entries[0].id).unwrap();
     assert_eq!(queue.entries().len(), 0);
 }
@@ -180,7 +180,7 @@ fn session_loss_keeps_everything() {
         (Status::Api, 9, 0)
     );
     assert!(!err.is_retryable());
-    assert_eq!(queue.len(), 10);
+    assert_eq!(queue.pending_count(), 10);
     assert!(queue
         .entries()
         .iter()
@@ -223,7 +223,7 @@ fn rate_limit_error_backs_off_and_a_later_flush_succeeds() {
         "{}",
         second.retry_after_ms()
     );
-    assert_eq!(queue.len(), 60);
+    assert_eq!(queue.pending_count(), 60);
     let entry = &queue.entries()[0];
     assert_eq!(entry.attempts, 2);
     assert!(entry
@@ -293,7 +293,7 @@ fn outages_keep_every_play() {
             u64::from(count),
             "{err}"
         );
-        assert_eq!(queue.len(), 5, "{err}");
+        assert_eq!(queue.pending_count(), 5, "{err}");
         assert!(queue
             .entries()
             .iter()
@@ -303,7 +303,7 @@ fn outages_keep_every_play() {
     let stored_before = env.server.scrobbles().len();
     let outcome = queue.flush(&client);
     assert_eq!(outcome.error, None);
-    assert_eq!(queue.len(), 0);
+    assert_eq!(queue.pending_count(), 0);
     // The delayed request had been processed by the server before the client gave up, so
     // this flush re-sent it: at least once, and the server stores each play once.
     assert!(stored_before <= 5);
@@ -329,7 +329,7 @@ fn a_play_the_server_keeps_failing_alone_never_blocks_the_others() {
         let outcome = queue.flush(&client);
         assert_eq!(outcome.sent, 20, "round {round}");
         assert_eq!(
-            queue.len(),
+            queue.pending_count(),
             if round + 1 < lfm::queue::MAX_ISOLATED_FAILURES {
                 1
             } else {
@@ -387,7 +387,7 @@ fn a_server_failing_everything_rejects_nothing_ever() {
         assert_eq!((outcome.sent, outcome.rejected), (0, 0));
         assert_eq!(outcome.error.map(|e| e.api_code()), Some(8));
     }
-    assert_eq!(queue.len(), 20);
+    assert_eq!(queue.pending_count(), 20);
     assert!(queue
         .entries()
         .iter()
@@ -432,7 +432,7 @@ fn daily_limit_keeps_the_rest_until_tomorrow() {
     assert!(err.retry_after_ms() > 0 && err.retry_after_ms() <= 86_400_000);
     assert_eq!(outcome.sent, 4);
     assert!(outcome.daily_limit);
-    assert_eq!(queue.len(), 6);
+    assert_eq!(queue.pending_count(), 6);
     assert_eq!(env.server.scrobbles().len(), 4);
     // Another stop is not the daily limit.
     env.server.push_fault(
@@ -468,13 +468,13 @@ fn a_flush_stopped_by_its_control_sends_no_further_request() {
     }
     let outcome = queue.flush_with(&client, &control);
     assert!(outcome.stopped && outcome.error.is_none(), "{outcome:?}");
-    assert_eq!((outcome.sent, queue.len()), (50, 70));
+    assert_eq!((outcome.sent, queue.pending_count()), (50, 70));
     assert_eq!(scrobble_requests(&env), 1);
     // A flush with a fresh control delivers the rest.
     client.set_logger(None).unwrap();
     let outcome = queue.flush(&client);
     assert!(!outcome.stopped);
-    assert_eq!((outcome.sent, queue.len()), (70, 0));
+    assert_eq!((outcome.sent, queue.pending_count()), (70, 0));
 }
 
 #[test]
@@ -603,7 +603,7 @@ fn duplicates_are_queued_once_and_plays_survive_reopen() {
         );
     }
     let queue = Queue::open(&path).unwrap();
-    assert_eq!(queue.len(), 2);
+    assert_eq!(queue.pending_count(), 2);
     assert!(!queue.push(&play(2)).unwrap());
     assert!(queue.damage().is_empty());
 }
@@ -648,7 +648,7 @@ fn a_damaged_file_opens_with_every_intact_play() {
     queue.push(&play(9)).unwrap();
     drop(queue);
     let queue = Queue::open(&path).unwrap();
-    assert_eq!(queue.len(), 5);
+    assert_eq!(queue.pending_count(), 5);
 
     // A file that is not a queue is never written to.
     let other = path.with_file_name("not-a-queue.txt");
@@ -686,7 +686,7 @@ fn compaction_keeps_live_plays_and_a_copy_of_damage() {
     let damaged = text.replacen("Artist 3000", "Artist 3001", 1);
     std::fs::write(&path, &damaged).unwrap();
     let queue = Queue::open(&path).unwrap();
-    assert_eq!(queue.len(), 0);
+    assert_eq!(queue.pending_count(), 0);
     assert_eq!(queue.damage().damaged_lines, vec![2]);
     push_and_flush(&queue, 1500..2600);
     let copies: Vec<_> = std::fs::read_dir(path.parent().unwrap())

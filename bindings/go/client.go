@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Version is the library's version, e.g. "0.1.0".
+// Version is the library's version, e.g. "0.2.0".
 func Version() string { return C.GoString(C.lfm_version()) }
 
 // Param is one request parameter (UTF-8 name and value).
@@ -31,7 +31,7 @@ const (
 // Track is a played (or playing) track. Empty optional strings and zero numbers are not sent.
 type Track struct {
 	Artist       string // required
-	Track        string // required
+	Title        string // required: the track's title (lfm_track.track in C)
 	Album        string
 	AlbumArtist  string
 	MBID         string // MusicBrainz track id

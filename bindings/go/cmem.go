@@ -57,7 +57,7 @@ func (a *cArena) params(ps []Param) (*C.lfm_param, C.size_t) {
 func (a *cArena) track(t *Track) C.lfm_track {
 	var c C.lfm_track
 	c.artist = a.str(t.Artist)
-	c.track = a.str(t.Track)
+	c.track = a.str(t.Title)
 	c.album = a.optStr(t.Album)
 	c.album_artist = a.optStr(t.AlbumArtist)
 	c.mbid = a.optStr(t.MBID)

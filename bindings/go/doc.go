@@ -7,7 +7,7 @@
 //	session, err := client.GetMobileSession("rj", password)
 //	var lerr *lfm.Error
 //	if errors.As(err, &lerr) && lerr.APICode == 4 { /* wrong password */ }
-//	res, err := client.Scrobble([]lfm.Track{{Artist: "Björk", Track: "Jóga", Timestamp: started}})
+//	res, err := client.Scrobble([]lfm.Track{{Artist: "Björk", Title: "Jóga", Timestamp: started}})
 //
 // # Building
 //

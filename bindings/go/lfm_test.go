@@ -158,13 +158,13 @@ func TestSessionSignedCallAndScrobble(t *testing.T) {
 		t.Fatalf("track.love: %s", body)
 	}
 
-	np := lfm.Track{Artist: "Björk", Track: "np " + tag, Album: "Homogenic"}
+	np := lfm.Track{Artist: "Björk", Title: "np " + tag, Album: "Homogenic"}
 	must(t, c.UpdateNowPlaying(np))
 
 	now := time.Now().Unix()
 	tracks := []lfm.Track{
-		{Artist: "Björk", Track: "scrobble 1 " + tag, Album: "Homogenic", Timestamp: now - 600, DurationSecs: 305},
-		{Artist: "Sigur Rós", Track: "scrobble 2 " + tag, Timestamp: now - 300},
+		{Artist: "Björk", Title: "scrobble 1 " + tag, Album: "Homogenic", Timestamp: now - 600, DurationSecs: 305},
+		{Artist: "Sigur Rós", Title: "scrobble 2 " + tag, Timestamp: now - 300},
 	}
 	res, err := c.Scrobble(tracks)
 	must(t, err)
@@ -173,9 +173,9 @@ func TestSessionSignedCallAndScrobble(t *testing.T) {
 	}
 	got := mockScrobbles(t, c)
 	for _, tr := range tracks {
-		s, ok := got[tr.Track]
+		s, ok := got[tr.Title]
 		if !ok || s.Artist != tr.Artist || s.Timestamp != tr.Timestamp {
-			t.Fatalf("mock has %+v for %q, want %+v", s, tr.Track, tr)
+			t.Fatalf("mock has %+v for %q, want %+v", s, tr.Title, tr)
 		}
 	}
 	if got["scrobble 1 "+tag].Album != "Homogenic" {
@@ -219,7 +219,7 @@ func TestConcurrentGoroutines(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			tr := lfm.Track{Artist: "Goroutine", Track: fmt.Sprintf("concurrent %d %s", i, tag), Timestamp: now - int64(1000+i)}
+			tr := lfm.Track{Artist: "Goroutine", Title: fmt.Sprintf("concurrent %d %s", i, tag), Timestamp: now - int64(1000+i)}
 			res, err := c.Scrobble([]lfm.Track{tr})
 			if err == nil && res.Accepted != 1 {
 				err = fmt.Errorf("track %d: %+v", i, res)
@@ -250,8 +250,8 @@ func TestQueuePushFlush(t *testing.T) {
 
 	now := time.Now().Unix()
 	plays := []lfm.Track{
-		{Artist: "Queue", Track: "queued 1 " + tag, Timestamp: now - 500},
-		{Artist: "Queue", Track: "queued 2 " + tag, Timestamp: now - 400},
+		{Artist: "Queue", Title: "queued 1 " + tag, Timestamp: now - 500},
+		{Artist: "Queue", Title: "queued 2 " + tag, Timestamp: now - 400},
 	}
 	for _, p := range plays {
 		must(t, q.Push(p))
@@ -262,7 +262,7 @@ func TestQueuePushFlush(t *testing.T) {
 	}
 	entries, err := q.List()
 	must(t, err)
-	if len(entries) != 2 || entries[0].Track.Track != plays[0].Track || entries[0].Rejected || entries[1].ID <= entries[0].ID {
+	if len(entries) != 2 || entries[0].Track.Title != plays[0].Title || entries[0].Rejected || entries[1].ID <= entries[0].ID {
 		t.Fatalf("List = %+v", entries)
 	}
 	if _, damaged, err := q.DamageReport(); err != nil || damaged {
@@ -283,8 +283,8 @@ func TestQueuePushFlush(t *testing.T) {
 	}
 	got := mockScrobbles(t, c)
 	for _, p := range plays {
-		if s, ok := got[p.Track]; !ok || s.Timestamp != p.Timestamp {
-			t.Fatalf("queued play %q missing or changed: %+v", p.Track, s)
+		if s, ok := got[p.Title]; !ok || s.Timestamp != p.Timestamp {
+			t.Fatalf("queued play %q missing or changed: %+v", p.Title, s)
 		}
 	}
 }
@@ -325,7 +325,7 @@ func TestClose(t *testing.T) {
 		t.Fatalf("Flush with a closed client: %v, want ErrClosed", err)
 	}
 	must(t, q.Close())
-	if err := q.Push(lfm.Track{Artist: "a", Track: "b", Timestamp: 1}); !errors.Is(err, lfm.ErrClosed) {
+	if err := q.Push(lfm.Track{Artist: "a", Title: "b", Timestamp: 1}); !errors.Is(err, lfm.ErrClosed) {
 		t.Fatalf("Push after Close: %v", err)
 	}
 }

@@ -25,7 +25,7 @@ type QueueEntry struct {
 	QueuedAt         time.Time
 	Rejected         bool   // true: will not be sent unless retried
 	IgnoredCode      int    // Last.fm's ignored code for a rejected play (1-4), else 0
-	APICode          int    // the API error (6, 13) that isolated a rejected play, else 0
+	APICode          int    // the API error a rejected play failed alone with (6, 13, or 8), else 0
 	Reason           string // why it was rejected; "" when pending
 	Attempts         uint32 // failed delivery attempts
 	IsolatedFailures uint32 // of those, failures of this play alone while others were accepted (rejected at 3)
@@ -131,7 +131,7 @@ func (q *Queue) List() ([]QueueEntry, error) {
 			ID: uint64(ce.id),
 			Track: Track{
 				Artist:       goString(ce.track.artist),
-				Track:        goString(ce.track.track),
+				Title:        goString(ce.track.track),
 				Album:        goString(ce.track.album),
 				AlbumArtist:  goString(ce.track.album_artist),
 				MBID:         goString(ce.track.mbid),

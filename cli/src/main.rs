@@ -514,7 +514,7 @@ fn queue(args: &Args, rest: &[String], out: &mut dyn Write) -> Result<(), Failur
                 )
                 .map_err(io)?;
             }
-            writeln!(out, "{} pending", queue.len()).map_err(io)
+            writeln!(out, "{} pending", queue.pending_count()).map_err(io)
         }
         Some("push") => {
             let added = queue.push(&track(args, true)?)?;
@@ -528,7 +528,7 @@ fn queue(args: &Args, rest: &[String], out: &mut dyn Write) -> Result<(), Failur
                 "sent {}, rejected {}, pending {}",
                 outcome.sent,
                 outcome.rejected,
-                queue.len()
+                queue.pending_count()
             )
             .map_err(io)?;
             match outcome.error {

@@ -47,6 +47,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use self::journal::{Journal, Record};
+use crate::api_code;
 use crate::client::Client;
 use crate::error::{Error, Result, Status};
 use crate::log::Level;
@@ -77,7 +78,9 @@ pub enum EntryState {
     Rejected {
         /// Last.fm's ignored code (1..5), 0 when none.
         ignored_code: i32,
-        /// The API error that isolated it (6 or 13), 0 when none.
+        /// The Last.fm error it was rejected for when it failed alone: 6 or 13 (refused at
+        /// once) or 8 (after repeated isolated failures); 0 when none (an ignored code, the
+        /// age limit, or a bare HTTP 500).
         api_code: i32,
         /// Why, for the user.
         reason: String,
@@ -542,8 +545,12 @@ enum FailureKind {
 
 fn classify(e: &Error) -> FailureKind {
     match (e.status(), e.api_code(), e.http_status()) {
-        (Status::Api, 6 | 13, _) => FailureKind::Refused,
-        (Status::Api, 8, _) | (Status::Http, _, 500) => FailureKind::ServerFailed,
+        (Status::Api, api_code::INVALID_PARAMETERS | api_code::INVALID_SIGNATURE, _) => {
+            FailureKind::Refused
+        }
+        (Status::Api, api_code::OPERATION_FAILED, _) | (Status::Http, _, 500) => {
+            FailureKind::ServerFailed
+        }
         _ => FailureKind::Stop,
     }
 }
@@ -648,18 +655,14 @@ impl Queue {
         Ok(true)
     }
 
-    /// Plays waiting to be sent.
-    pub fn len(&self) -> usize {
+    /// How many plays wait to be sent. Rejected plays are not counted; [`Queue::entries`]
+    /// lists every play, pending and rejected.
+    pub fn pending_count(&self) -> usize {
         self.lock()
             .entries
             .values()
             .filter(|e| e.state == EntryState::Pending)
             .count()
-    }
-
-    /// Whether no play is waiting to be sent.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Every play in the queue (pending and rejected), oldest first.
@@ -735,7 +738,7 @@ impl Queue {
                 "queue flush: {} sent, {} rejected, {} pending{}",
                 outcome.sent,
                 outcome.rejected,
-                self.len(),
+                self.pending_count(),
                 outcome
                     .error
                     .as_ref()
@@ -1021,7 +1024,7 @@ mod tests {
             assert!(queue.push(&play(i)).unwrap());
         }
         drop(queue);
-        assert_eq!(Queue::open(&path).unwrap().len(), 3);
+        assert_eq!(Queue::open(&path).unwrap().pending_count(), 3);
     }
 
     #[test]

@@ -265,7 +265,7 @@ impl Shared {
     /// Plays not yet delivered: lined up for the queue file or pending in it.
     fn pending(&self) -> usize {
         let lined_up = self.lock().to_push.len();
-        lined_up + self.queue.len()
+        lined_up + self.queue.pending_count()
     }
 
     /// Report the waiting events to the listener, outside every lock but `listener_calls`
@@ -324,7 +324,7 @@ impl Shared {
             state.deliver_wanted = false;
         }
         let outcome = self.queue.flush_with(&self.client, &self.flush_control);
-        let still_pending = outcome.error.is_some() || !self.queue.is_empty();
+        let still_pending = outcome.error.is_some() || (self.queue.pending_count() > 0);
 
         let mut state = self.lock();
         state.flushing = false;
@@ -456,7 +456,7 @@ impl Shared {
                 if state.stopping {
                     break;
                 }
-                self.should_deliver(&mut state, now_ms) && !self.queue.is_empty()
+                self.should_deliver(&mut state, now_ms) && (self.queue.pending_count() > 0)
             };
             if deliver {
                 self.deliver(now_ms);

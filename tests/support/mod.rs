@@ -1,54 +1,13 @@
-//! Shared by the integration tests: build the C libraries once, and start the mock server
-//! with the environment variables the C programs read.
+//! Shared by the integration tests (of this crate and, through capi/tests/support, of the C
+//! API): start the mock server with the environment variables the C programs read.
 
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+pub mod vectors;
+
+use std::path::PathBuf;
 
 use lfm_mock::{MockConfig, MockServer};
-
-/// Where `cargo build` put liblfm.so and liblfm.a.
-pub struct Library {
-    pub dir: PathBuf,
-}
-
-/// Build the library's C artifacts (debug profile) once per test binary.
-pub fn build_library() -> &'static Library {
-    static LIB: OnceLock<Library> = OnceLock::new();
-    LIB.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let out = Command::new(cargo)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["build", "-p", "lfm", "--lib", "--message-format=json"])
-            .output()
-            .expect("run cargo build");
-        assert!(
-            out.status.success(),
-            "cargo build failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let so = stdout
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "lfm")
-            .flat_map(|m| {
-                m["filenames"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|f| f.as_str().map(PathBuf::from))
-            })
-            .find(|p| p.extension().is_some_and(|e| e == "so"))
-            .expect("cargo build produced liblfm.so");
-        Library {
-            dir: so.parent().unwrap().to_path_buf(),
-        }
-    })
-}
 
 /// The time now, UTC Unix seconds.
 pub fn now() -> i64 {
@@ -161,35 +120,4 @@ impl MockEnv {
             ("LFM_PASSWORD".into(), lfm_mock::MOCK_PASSWORD.into()),
         ]
     }
-}
-
-/// Strict C flags every C program of the project must compile with.
-pub const C_FLAGS: &[&str] = &["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g"];
-
-/// Compile one C (or C++) source of the repository against the shared library; return the
-/// executable's path.
-pub fn compile(source: &str, compiler: &str, flags: &[&str]) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let lib = build_library();
-    let out_dir = lib.dir.join("c-tests");
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let stem = Path::new(source).file_stem().unwrap().to_str().unwrap();
-    let exe = out_dir.join(stem);
-    let status = Command::new(compiler)
-        .args(flags)
-        .arg("-I")
-        .arg(root.join("include"))
-        .arg("-I")
-        .arg(root.join("tests/c"))
-        .arg(root.join(source))
-        .arg("-o")
-        .arg(&exe)
-        .arg("-L")
-        .arg(&lib.dir)
-        .arg(format!("-Wl,-rpath,{}", lib.dir.display()))
-        .args(["-llfm", "-lpthread"])
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run {compiler}: {e}"));
-    assert!(status.success(), "{compiler} failed on {source}");
-    exe
 }

@@ -111,7 +111,7 @@ def _params(params: Optional[Params]):
 
 
 def version() -> str:
-    """The library's version, e.g. "0.1.0"."""
+    """The library's version, e.g. "0.2.0"."""
     return lib.lfm_version().decode()
 
 
@@ -133,7 +133,7 @@ class Track:
     """A played (or playing) track; None/0 fields are not sent."""
 
     artist: str
-    track: str
+    title: str                # the track's title (lfm_track.track in C)
     album: Optional[str] = None
     album_artist: Optional[str] = None
     mbid: Optional[str] = None
@@ -143,7 +143,7 @@ class Track:
 
     def _to_c(self) -> _native.lfm_track:
         opt = lambda s: _enc(s) if s else None  # noqa: E731
-        return _native.lfm_track(_enc(self.artist), _enc(self.track), opt(self.album),
+        return _native.lfm_track(_enc(self.artist), _enc(self.title), opt(self.album),
                                  opt(self.album_artist), opt(self.mbid), self.timestamp,
                                  self.duration_secs, self.track_number)
 

@@ -27,7 +27,7 @@ def test_loaded_the_expected_library():
 
 
 def test_version_matches_package():
-    assert lfm.version() == "0.1.0"
+    assert lfm.version() == "0.2.0"
 
 
 def test_sign_matches_an_independent_implementation():
@@ -77,8 +77,8 @@ def test_session_signed_call_now_playing_and_scrobble(client, session):
     assert [v.ignored_code for v in result.verdicts] == [0, 0]
     stored = stored_scrobbles(client)
     for t in tracks:
-        assert stored[t.track]["artist"] == t.artist
-        assert stored[t.track]["timestamp"] == t.timestamp
+        assert stored[t.title]["artist"] == t.artist
+        assert stored[t.title]["timestamp"] == t.timestamp
     assert stored[f"scrobble 1 {TAG}"]["album"] == "Homogenic"
 
 
@@ -130,7 +130,7 @@ def test_queue_push_and_flush(client, session, tmp_path):
         q.push(plays[0])  # duplicate: nothing added
         assert len(q) == 3
         entries = q.list()
-        assert [e.track.track for e in entries] == [p.track for p in plays]
+        assert [e.track.title for e in entries] == [p.title for p in plays]
         assert not any(e.rejected for e in entries)
         assert q.damage_report() is None
         with pytest.raises(lfm.LfmError) as e:
@@ -139,7 +139,7 @@ def test_queue_push_and_flush(client, session, tmp_path):
         assert q.flush(client) == 3
         assert len(q) == 0
     stored = stored_scrobbles(client)
-    assert all(stored[p.track]["timestamp"] == p.timestamp for p in plays)
+    assert all(stored[p.title]["timestamp"] == p.timestamp for p in plays)
 
     # The queue survives close/reopen: push, close, reopen, flush.
     with lfm.Queue(path) as q:

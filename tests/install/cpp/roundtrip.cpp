@@ -143,7 +143,7 @@ int main(int argc, char **argv) {
             queue.push(lfm::Track("Björk", "queued b " + tag, now - 300));  // duplicate
             check(queue.size() == 2, "Queue: 3 pushes (one duplicate) -> size 2");
             lfm::QueueEntries entries = queue.list();
-            check(entries.size() == 2 && entries[0].track.track == "queued a " + tag &&
+            check(entries.size() == 2 && entries[0].track.title == "queued a " + tag &&
                       !entries[0].rejected && !entries[0].reason && entries[0].id < entries[1].id,
                   "Queue::list snapshot");
             check(!queue.damage_report(), "Queue::damage_report: none");

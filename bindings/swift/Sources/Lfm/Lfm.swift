@@ -44,21 +44,22 @@ func take(_ s: UnsafeMutablePointer<CChar>?) -> String? {
 
 public struct Track {
     public var artist: String
-    public var track: String
+    /// The track's title (`lfm_track.track` in C).
+    public var title: String
     public var album: String?
     public var timestamp: Int64
     public var durationSecs: UInt32
 
-    public init(artist: String, track: String, album: String? = nil, timestamp: Int64 = 0,
+    public init(artist: String, title: String, album: String? = nil, timestamp: Int64 = 0,
                 durationSecs: UInt32 = 0) {
-        self.artist = artist; self.track = track; self.album = album
+        self.artist = artist; self.title = title; self.album = album
         self.timestamp = timestamp; self.durationSecs = durationSecs
     }
 
     /// Run `body` with a C view whose strings live for the duration of the call.
     func withC<R>(_ body: (UnsafePointer<lfm_track>) throws -> R) rethrows -> R {
         try artist.withCString { a in
-            try track.withCString { t in
+            try title.withCString { t in
                 try (album ?? "").withCString { al in
                     var c = lfm_track()
                     c.artist = a; c.track = t; c.album = album == nil ? nil : al

@@ -40,7 +40,7 @@ fun main(args: Array<String>) {
     val (tag, dir) = args
     val now = System.currentTimeMillis() / 1000
 
-    check(lfmVersion() == "0.1.0", "lfmVersion() = ${lfmVersion()}")
+    check(lfmVersion() == "0.2.0", "lfmVersion() = ${lfmVersion()}")
     check(sign(listOf("method" to "auth.getSession", "token" to "t"), "s").length == 32, "sign -> 32 hex digits")
 
     try {
@@ -103,7 +103,7 @@ fun main(args: Array<String>) {
                 queue.push(Track("Queue", "queued 2 $tag", timestamp = now - 400))
                 check(queue.size == 2L, "queue: 3 pushes (one duplicate) -> size 2")
                 val entries = queue.list()
-                check(entries.map { it.track.track } == listOf("queued 1 $tag", "queued 2 $tag") && entries.none { it.rejected },
+                check(entries.map { it.track.title } == listOf("queued 1 $tag", "queued 2 $tag") && entries.none { it.rejected },
                     "queue.list() snapshot")
                 check(queue.damageReport() == null, "queue.damageReport() = null")
                 val again = expectError { ScrobbleQueue(path).close() }

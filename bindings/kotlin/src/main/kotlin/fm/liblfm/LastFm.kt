@@ -93,7 +93,8 @@ class LastFmException(
 /** A played (or playing) track; null/0 fields are not sent. */
 data class Track(
     val artist: String,
-    val track: String,
+    /** The track's title (`lfm_track.track` in C). */
+    val title: String,
     val album: String? = null,
     val albumArtist: String? = null,
     val mbid: String? = null,
@@ -103,7 +104,7 @@ data class Track(
     val trackNumber: Int = 0,
 ) {
     internal fun fill(t: LfmNative.LfmTrack): LfmNative.LfmTrack {
-        t.artist = artist; t.track = track; t.album = album?.ifEmpty { null }
+        t.artist = artist; t.track = title; t.album = album?.ifEmpty { null }
         t.albumArtist = albumArtist?.ifEmpty { null }; t.mbid = mbid?.ifEmpty { null }
         t.timestamp = timestamp; t.durationSecs = durationSecs; t.trackNumber = trackNumber
         return t
@@ -135,7 +136,7 @@ data class QueueEntry(
     val lastError: String?,
 )
 
-/** The library's version, e.g. "0.1.0". */
+/** The library's version, e.g. "0.2.0". */
 fun lfmVersion(): String = LfmNative.lib.lfm_version()
 
 /** Last.fm's rule: longer than 30 s, played for half its length or 4 minutes. */

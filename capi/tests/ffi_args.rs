@@ -5,7 +5,7 @@
 use std::ffi::{c_char, CStr, CString};
 use std::ptr;
 
-use lfm::ffi::*;
+use lfm_capi::*;
 
 const BAD_UTF8: &[u8] = b"caf\xc3\x28\0";
 
@@ -423,5 +423,39 @@ fn network_failure_gives_network_status_and_null_output() {
         assert_eq!(lfm_error_http_status(err), 0);
         take_error(err, LFM_ERR_NETWORK);
         lfm_client_free(client);
+    }
+}
+
+/// Every out-parameter reads "no result" after a failure, whatever it held before: strings
+/// and handles NULL, counts 0, and a queue entry all zeros and NULLs (lfm_queue_entries_get
+/// and lfm_queue_len used to leave them as they were).
+#[test]
+fn failed_calls_blank_every_out_parameter() {
+    // SAFETY: NULL handles and valid out-pointers; nothing is dereferenced by the test.
+    unsafe {
+        let mut err = ptr::null_mut();
+        let mut entry = std::mem::MaybeUninit::<lfm_queue_entry>::zeroed().assume_init();
+        entry.id = 99;
+        entry.rejected = true;
+        entry.track.artist = c"stale".as_ptr();
+        entry.reason = c"stale".as_ptr();
+        let status = lfm_queue_entries_get(ptr::null(), 0, &mut entry, &mut err);
+        take_error(err, LFM_ERR_INVALID_ARGUMENT);
+        assert_eq!(status, LFM_ERR_INVALID_ARGUMENT);
+        assert_eq!(entry.id, 0);
+        assert!(!entry.rejected);
+        assert!(entry.track.artist.is_null() && entry.reason.is_null());
+
+        let mut len = 7usize;
+        let status = lfm_queue_len(ptr::null(), &mut len, &mut err);
+        take_error(err, LFM_ERR_INVALID_ARGUMENT);
+        assert_eq!(status, LFM_ERR_INVALID_ARGUMENT);
+        assert_eq!(len, 0);
+
+        let mut sent = 7usize;
+        let status = lfm_queue_flush(ptr::null_mut(), ptr::null_mut(), &mut sent, &mut err);
+        take_error(err, LFM_ERR_INVALID_ARGUMENT);
+        assert_eq!(status, LFM_ERR_INVALID_ARGUMENT);
+        assert_eq!(sent, 0);
     }
 }

@@ -59,8 +59,8 @@ static void inject(lfm_client *client, const char *kind, const char *name, const
 }
 
 static void test_static_functions(void) {
-    CHECK(strcmp(lfm_version(), "0.1.0") == 0);
-    CHECK(LFM_VERSION_MAJOR == 0 && LFM_VERSION_MINOR == 1 && LFM_VERSION_PATCH == 0);
+    CHECK(strcmp(lfm_version(), "0.2.0") == 0);
+    CHECK(LFM_VERSION_MAJOR == 0 && LFM_VERSION_MINOR == 2 && LFM_VERSION_PATCH == 0);
     CHECK(strcmp(lfm_status_str(LFM_OK), "ok") == 0);
     CHECK(strcmp(lfm_status_str(LFM_ERR_API), "Last.fm API error") == 0);
     CHECK(strcmp(lfm_status_str(-7), "unknown status") == 0);

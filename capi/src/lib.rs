@@ -1,96 +1,55 @@
-//! The C ABI. Every `unsafe` block and `extern "C"` function of the library lives under this
-//! module; each export checks its pointers, validates its strings, copies its inputs, and runs
-//! its body inside [`guard`] so that no panic crosses into the host program.
+//! lfm-capi: the C ABI of liblfm (`liblfm.so`, `liblfm.a`, `include/lfm.h`) over the `lfm`
+//! crate. Every `unsafe` block, C type, C number and `extern "C"` function of the project lives
+//! here; each export checks its pointers, validates its strings, copies its inputs, and runs
+//! its body inside the panic guard of `args.rs`, so that no panic crosses into the host
+//! program. The modules are the header's sections, in the order they are declared below.
 
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(missing_docs)]
 #![allow(non_camel_case_types)]
 // The safety contract of every export is the one stated once in the header preamble
 // (cbindgen.toml): pointers are NULL or valid for the call, handles are live, counts match.
 #![allow(clippy::missing_safety_doc)]
 
+#[macro_use]
 mod args;
-mod auth;
+
+// The header's sections, in this order (capi/tests/header.rs assembles include/lfm.h so):
+// versions and conventions (this file), then:
+mod call;
 mod client;
 mod error;
 mod log;
+mod login;
 mod queue;
 mod scrobble;
 mod sign;
 
-use std::ffi::{c_char, CStr, CString};
-use std::sync::OnceLock;
+use std::ffi::{c_char, CString};
 
-pub use self::auth::*;
+pub use self::call::*;
 pub use self::client::*;
 pub use self::error::*;
 pub use self::log::*;
+pub use self::login::*;
 pub use self::queue::*;
 pub use self::scrobble::*;
 pub use self::sign::*;
 
-use crate::error::Status;
-
-/// A status code: `LFM_OK` (0) or one of the `LFM_ERR_*` values. Values are stable once
-/// released; new ones are only ever appended.
-pub type lfm_status = i32;
-
-/// Success.
-pub const LFM_OK: lfm_status = 0;
-/// NULL where not allowed, invalid UTF-8, a bad option value, a reserved parameter name.
-pub const LFM_ERR_INVALID_ARGUMENT: lfm_status = 1;
-/// DNS, connect, TLS, or a connection reset.
-pub const LFM_ERR_NETWORK: lfm_status = 2;
-/// The request did not complete within the client's timeout.
-pub const LFM_ERR_TIMEOUT: lfm_status = 3;
-/// An HTTP error status (or a redirect) with no Last.fm error in the body.
-pub const LFM_ERR_HTTP: lfm_status = 4;
-/// A body that is not the expected JSON (or is larger than the reply cap).
-pub const LFM_ERR_PARSE: lfm_status = 5;
-/// Last.fm answered with an error code: see lfm_error_api_code().
-pub const LFM_ERR_API: lfm_status = 6;
-/// A request carrying a credential refused over plain http, before anything was sent (see
-/// lfm_client_set_allow_insecure_http()).
-pub const LFM_ERR_INSECURE: lfm_status = 7;
-/// A call needs a session key and the client has none.
-pub const LFM_ERR_NO_SESSION: lfm_status = 8;
-/// A local file could not be read or written.
-pub const LFM_ERR_IO: lfm_status = 9;
-/// An internal bug, caught at the library boundary; the process may go on.
-pub const LFM_ERR_PANIC: lfm_status = 10;
-
 /// Major version of the header; equals the first number of lfm_version().
 pub const LFM_VERSION_MAJOR: u32 = 0;
 /// Minor version of the header.
-pub const LFM_VERSION_MINOR: u32 = 1;
+pub const LFM_VERSION_MINOR: u32 = 2;
 /// Patch version of the header.
 pub const LFM_VERSION_PATCH: u32 = 0;
 
-/// The library's version, e.g. "0.1.0".
+/// The library's version, e.g. "0.2.0".
 ///
 /// Returns a static string: never NULL, never freed by the caller. Thread-safe.
 #[no_mangle]
 pub extern "C" fn lfm_version() -> *const c_char {
     static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
     VERSION.as_ptr().cast()
-}
-
-/// Static English text for a status code.
-///
-/// Never NULL: "unknown status" for a value that is not a status. The caller does not free it.
-/// Thread-safe.
-#[no_mangle]
-pub extern "C" fn lfm_status_str(status: lfm_status) -> *const c_char {
-    static TEXTS: OnceLock<Vec<CString>> = OnceLock::new();
-    static UNKNOWN: &CStr = c"unknown status";
-    let texts = TEXTS.get_or_init(|| {
-        Status::ALL
-            .iter()
-            .map(|s| CString::new(s.description()).unwrap_or_default())
-            .collect()
-    });
-    match usize::try_from(status).ok().and_then(|i| texts.get(i)) {
-        Some(text) => text.as_ptr(),
-        None => UNKNOWN.as_ptr(),
-    }
 }
 
 /// Free a string returned by the library (api_sig, JSON bodies, session keys, names...).
@@ -100,32 +59,28 @@ pub extern "C" fn lfm_status_str(status: lfm_status) -> *const c_char {
 pub unsafe extern "C" fn lfm_string_free(s: *mut c_char) {
     if !s.is_null() {
         // SAFETY: the caller hands back a pointer that CString::into_raw produced in
-        // args::out_string, exactly once.
-        drop(unsafe { CString::from_raw(s) });
+        // args::Out::set_c_string, exactly once.
+        let s = unsafe { CString::from_raw(s) };
+        args::catch((), move || drop(s));
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::client::{ROOT_STORE_CODES, SERVICE_CODES};
+    use super::log::LEVEL_CODES;
     use super::*;
+    use lfm::error::Status;
 
     #[test]
-    fn status_constants_match_the_core() {
-        let constants = [
-            LFM_OK,
-            LFM_ERR_INVALID_ARGUMENT,
-            LFM_ERR_NETWORK,
-            LFM_ERR_TIMEOUT,
-            LFM_ERR_HTTP,
-            LFM_ERR_PARSE,
-            LFM_ERR_API,
-            LFM_ERR_INSECURE,
-            LFM_ERR_NO_SESSION,
-            LFM_ERR_IO,
-            LFM_ERR_PANIC,
-        ];
-        for (constant, status) in constants.iter().zip(Status::ALL) {
-            assert_eq!(*constant, status as i32);
+    fn every_core_value_has_one_c_number() {
+        STATUS_CODES.assert_covers(&Status::ALL);
+        LEVEL_CODES.assert_covers(&lfm::log::Level::ALL);
+        SERVICE_CODES.assert_covers(&lfm::Service::ALL);
+        ROOT_STORE_CODES.assert_covers(&lfm::transport::RootStore::ALL);
+        // The statuses of 0.1 keep their numbers: 0 for Ok, then in the core's order.
+        for (i, s) in Status::ALL.iter().enumerate() {
+            assert_eq!(STATUS_CODES.code(*s), i as lfm_status, "{s:?}");
         }
     }
 
@@ -133,12 +88,12 @@ mod tests {
     /// client keeps working. The panic is real: a logger sink that panics, reached through
     /// `lfm_call` on its normal path (the request fails to connect and is logged).
     #[test]
-    fn a_panic_inside_an_export_is_caught_and_the_client_keeps_working() -> crate::Result<()> {
-        use crate::log::{Level, Logger};
+    fn a_panic_inside_an_export_is_caught_and_the_client_keeps_working() -> lfm::Result<()> {
+        use lfm::log::{Level, Logger};
         use std::ffi::CStr;
         use std::ptr;
 
-        let client = crate::Client::new("key", "secret")?;
+        let client = lfm::Client::new("key", "secret")?;
         client.set_base_url("http://127.0.0.1:9/2.0/")?;
         client.set_rate_limit(0);
         client.set_logger(Some(Logger::new(Level::Debug, |_, _| {

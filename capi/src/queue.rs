@@ -4,13 +4,12 @@ use std::ffi::{c_char, CString};
 use std::path::Path;
 use std::ptr;
 
-use super::args::{clear_out, guard, handle, out_box, out_string, require_out, str_arg};
-use super::client::{client_arg, lfm_client};
+use super::args::{c_text, free_box, guard, handle, item, Blank};
+use super::client::lfm_client;
 use super::error::lfm_error;
-use super::lfm_status;
-use super::scrobble::{lfm_track, track_arg};
-use crate::error::Error;
-use crate::queue::{Entry, EntryState, Queue};
+use super::error::lfm_status;
+use super::scrobble::lfm_track;
+use lfm::queue::{Entry, EntryState, Queue};
 
 /// A durable queue of plays waiting to be scrobbled, stored in one file.
 ///
@@ -18,6 +17,10 @@ use crate::queue::{Entry, EntryState, Queue};
 /// never waits for a flush's network traffic. Only one lfm_queue may have a file open at a
 /// time, across processes and whatever the spelling of its path (symlinks, `..`, hard
 /// links). Create with lfm_queue_open(), free with lfm_queue_free().
+///
+/// Methods: lfm_queue_open(), lfm_queue_free(), lfm_queue_push(), lfm_queue_len(),
+/// lfm_queue_flush(), lfm_queue_list(), lfm_queue_remove(), lfm_queue_retry(),
+/// lfm_queue_set_max_age_days(), lfm_queue_damage_report().
 pub struct lfm_queue {
     queue: Queue,
 }
@@ -26,7 +29,7 @@ pub struct lfm_queue {
 ///
 /// # Safety
 /// `queue` is NULL or a live lfm_queue.
-unsafe fn queue_arg<'a>(queue: *const lfm_queue) -> crate::Result<&'a Queue> {
+pub(crate) unsafe fn queue_arg<'a>(queue: *const lfm_queue) -> lfm::Result<&'a Queue> {
     // SAFETY: forwarded contract.
     unsafe { handle(queue, "queue") }.map(|q| &q.queue)
 }
@@ -52,15 +55,10 @@ pub unsafe extern "C" fn lfm_queue_open(
     out_queue: *mut *mut lfm_queue,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    // SAFETY: NULL or writable, per the API contract.
-    unsafe { clear_out(out_queue) };
     guard(out_err, || {
-        require_out(out_queue, "out_queue")?;
-        // SAFETY: API contract.
-        let path = unsafe { str_arg(path, "path") }?;
-        let queue = Queue::open(Path::new(path))?;
-        // SAFETY: checked non-NULL above.
-        unsafe { out_box(out_queue, lfm_queue { queue }) };
+        let out_queue = arg!(out out_queue);
+        let queue = Queue::open(Path::new(arg!(str path)))?;
+        out_queue.set_box(lfm_queue { queue });
         Ok(())
     })
 }
@@ -69,10 +67,8 @@ pub unsafe extern "C" fn lfm_queue_open(
 /// on disk. No call on the queue may be running or start afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn lfm_queue_free(queue: *mut lfm_queue) {
-    if !queue.is_null() {
-        // SAFETY: from Box::into_raw in lfm_queue_open, freed once.
-        drop(unsafe { Box::from_raw(queue) });
-    }
+    // SAFETY: NULL or from lfm_queue_open, freed once (the API contract).
+    unsafe { free_box(queue) }
 }
 
 /// Queue a play (artist, track and timestamp required). When this returns LFM_OK the play
@@ -89,11 +85,7 @@ pub unsafe extern "C" fn lfm_queue_push(
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
     guard(out_err, || {
-        // SAFETY: API contract.
-        let queue = unsafe { queue_arg(queue) }?;
-        // SAFETY: API contract.
-        let track = unsafe { track_arg(handle(track, "track")?) }?;
-        queue.push(&track).map(|_| ())
+        arg!(queue queue).push(&arg!(track track)).map(|_| ())
     })
 }
 
@@ -106,13 +98,8 @@ pub unsafe extern "C" fn lfm_queue_len(
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
     guard(out_err, || {
-        if out_len.is_null() {
-            return Err(Error::invalid("out_len is NULL"));
-        }
-        // SAFETY: API contract.
-        let len = unsafe { queue_arg(queue) }?.len();
-        // SAFETY: checked non-NULL above.
-        unsafe { *out_len = len };
+        let out_len = arg!(out out_len);
+        out_len.set(arg!(queue queue).pending_count());
         Ok(())
     })
 }
@@ -154,26 +141,19 @@ pub unsafe extern "C" fn lfm_queue_flush(
     out_sent: *mut usize,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    if !out_sent.is_null() {
-        // SAFETY: non-NULL and writable, per the API contract.
-        unsafe { *out_sent = 0 };
-    }
     guard(out_err, || {
-        // SAFETY: API contract.
-        let queue = unsafe { queue_arg(queue) }?;
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
-        let outcome = queue.flush(client);
-        if !out_sent.is_null() {
-            // SAFETY: checked non-NULL above.
-            unsafe { *out_sent = outcome.sent };
-        }
+        let out_sent = arg!(opt_out out_sent);
+        let outcome = arg!(queue queue).flush(arg!(client client));
+        out_sent.set(outcome.sent);
         outcome.error.map_or(Ok(()), Err)
     })
 }
 
 /// A snapshot of the queue's plays for a UI, from lfm_queue_list(). Owned by the caller,
 /// freed with lfm_queue_entries_free(); immutable.
+///
+/// Methods: lfm_queue_list(), lfm_queue_entries_count(), lfm_queue_entries_get(),
+/// lfm_queue_entries_free().
 pub struct lfm_queue_entries {
     entries: Vec<Entry>,
     strings: Vec<EntryStrings>,
@@ -187,10 +167,6 @@ struct EntryStrings {
     mbid: Option<CString>,
     reason: Option<CString>,
     last_error: Option<CString>,
-}
-
-fn c_text(s: &str) -> CString {
-    CString::new(s.replace('\0', "")).unwrap_or_default()
 }
 
 fn c_opt(s: Option<&str>) -> Option<CString> {
@@ -216,7 +192,9 @@ pub struct lfm_queue_entry {
     /// For a rejected play: Last.fm's ignored code (1 artist ignored, 2 track ignored,
     /// 3 too old, including plays older than 14 days, 4 too new), else 0.
     pub ignored_code: i32,
-    /// For a rejected play isolated by an API error (6 or 13): that code, else 0.
+    /// For a play rejected after failing alone with a Last.fm error: that code, 6 or 13
+    /// (refused at once) or 8 (after repeated isolated failures); else 0 (an ignored code,
+    /// the age limit, or a bare HTTP 500).
     pub api_code: i32,
     /// Why it was rejected; NULL when pending.
     pub reason: *const c_char,
@@ -229,6 +207,24 @@ pub struct lfm_queue_entry {
     pub last_error: *const c_char,
 }
 
+impl Blank for lfm_queue_entry {
+    /// Zeros and NULLs: what `out_entry` reads after a failed lfm_queue_entries_get().
+    fn blank() -> Self {
+        lfm_queue_entry {
+            id: 0,
+            track: lfm_track::blank(),
+            queued_at: 0,
+            rejected: false,
+            ignored_code: 0,
+            api_code: 0,
+            reason: ptr::null(),
+            attempts: 0,
+            isolated_failures: 0,
+            last_error: ptr::null(),
+        }
+    }
+}
+
 /// A snapshot of every play in the queue, pending and rejected, oldest first. `out_entries`
 /// (required) receives it; free it with lfm_queue_entries_free(). Thread-safe.
 #[no_mangle]
@@ -237,12 +233,9 @@ pub unsafe extern "C" fn lfm_queue_list(
     out_entries: *mut *mut lfm_queue_entries,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    // SAFETY: NULL or writable, per the API contract.
-    unsafe { clear_out(out_entries) };
     guard(out_err, || {
-        require_out(out_entries, "out_entries")?;
-        // SAFETY: API contract.
-        let entries = unsafe { queue_arg(queue) }?.entries();
+        let out_entries = arg!(out out_entries);
+        let entries = arg!(queue queue).entries();
         let strings = entries
             .iter()
             .map(|e| {
@@ -261,8 +254,7 @@ pub unsafe extern "C" fn lfm_queue_list(
                 }
             })
             .collect();
-        // SAFETY: checked non-NULL above.
-        unsafe { out_box(out_entries, lfm_queue_entries { entries, strings }) };
+        out_entries.set_box(lfm_queue_entries { entries, strings });
         Ok(())
     })
 }
@@ -284,17 +276,10 @@ pub unsafe extern "C" fn lfm_queue_entries_get(
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
     guard(out_err, || {
-        // SAFETY: API contract.
-        let snapshot = unsafe { handle(entries, "entries") }?;
-        if out_entry.is_null() {
-            return Err(Error::invalid("out_entry is NULL"));
-        }
-        let (Some(e), Some(s)) = (snapshot.entries.get(index), snapshot.strings.get(index)) else {
-            return Err(Error::invalid(format!(
-                "index {index} is out of range (the snapshot has {} plays)",
-                snapshot.entries.len()
-            )));
-        };
+        let out_entry = arg!(out out_entry);
+        let snapshot = arg!(ref entries);
+        let e = item(&snapshot.entries, index, "snapshot")?;
+        let s = item(&snapshot.strings, index, "snapshot")?;
         let (rejected, ignored_code, api_code) = match &e.state {
             EntryState::Pending => (false, 0, 0),
             EntryState::Rejected {
@@ -324,8 +309,7 @@ pub unsafe extern "C" fn lfm_queue_entries_get(
             isolated_failures: e.isolated_failures,
             last_error: opt_ptr(&s.last_error),
         };
-        // SAFETY: checked non-NULL; writable per the API contract.
-        unsafe { out_entry.write(entry) };
+        out_entry.set(entry);
         Ok(())
     })
 }
@@ -333,10 +317,8 @@ pub unsafe extern "C" fn lfm_queue_entries_get(
 /// Free a snapshot. NULL is fine.
 #[no_mangle]
 pub unsafe extern "C" fn lfm_queue_entries_free(entries: *mut lfm_queue_entries) {
-    if !entries.is_null() {
-        // SAFETY: from Box::into_raw in lfm_queue_list, freed once.
-        drop(unsafe { Box::from_raw(entries) });
-    }
+    // SAFETY: NULL or from lfm_queue_list, freed once (the API contract).
+    unsafe { free_box(entries) }
 }
 
 /// Remove a play (pending or rejected) for good, durably. An unknown id is
@@ -347,10 +329,7 @@ pub unsafe extern "C" fn lfm_queue_remove(
     id: u64,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    guard(out_err, || {
-        // SAFETY: API contract.
-        unsafe { queue_arg(queue) }?.remove(id)
-    })
+    guard(out_err, || arg!(queue queue).remove(id))
 }
 
 /// Move a rejected play back to pending (its attempts reset), to be sent by the next flush.
@@ -361,10 +340,7 @@ pub unsafe extern "C" fn lfm_queue_retry(
     id: u64,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    guard(out_err, || {
-        // SAFETY: API contract.
-        unsafe { queue_arg(queue) }?.retry(id)
-    })
+    guard(out_err, || arg!(queue queue).retry(id))
 }
 
 /// Reject plays older than `days` days when a flush reaches them (default 14, what Last.fm
@@ -377,8 +353,7 @@ pub unsafe extern "C" fn lfm_queue_set_max_age_days(
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
     guard(out_err, || {
-        // SAFETY: API contract.
-        let queue = unsafe { queue_arg(queue) }?;
+        let queue = arg!(queue queue);
         let max_age = (days > 0).then(|| std::time::Duration::from_secs(u64::from(days) * 86_400));
         queue.set_max_age(max_age);
         Ok(())
@@ -396,15 +371,10 @@ pub unsafe extern "C" fn lfm_queue_damage_report(
     out_report: *mut *mut c_char,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    // SAFETY: NULL or writable, per the API contract.
-    unsafe { clear_out(out_report) };
     guard(out_err, || {
-        require_out(out_report, "out_report")?;
-        // SAFETY: API contract.
-        let report = unsafe { queue_arg(queue) }?.damage().report();
-        match report {
-            // SAFETY: checked non-NULL above.
-            Some(text) => unsafe { out_string(out_report, text) },
+        let out_report = arg!(out out_report);
+        match arg!(queue queue).damage().report() {
+            Some(text) => out_report.set_string(text),
             None => Ok(()),
         }
     })

@@ -2,14 +2,14 @@
 //! AddressSanitizer + UndefinedBehaviorSanitizer against the mock. Ignored by default (it
 //! needs valgrind and clang, and takes minutes):
 //!
-//!   cargo test --test memcheck -- --ignored --nocapture
+//!   cargo test -p lfm-capi --test memcheck -- --ignored --nocapture
 
 use std::process::Command;
 
 #[test]
 #[ignore = "needs valgrind and clang; run with --ignored"]
 fn every_c_program_is_clean_under_valgrind_and_sanitizers() {
-    let root = env!("CARGO_MANIFEST_DIR");
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
     let out = Command::new("bash")
         .arg(format!("{root}/scripts/memcheck.sh"))
         .current_dir(root)

@@ -18,6 +18,9 @@ fn run(exe: &Path, env: &MockEnv) -> String {
 
 fn run_with(exe: &Path, env: &MockEnv, extra: &[(&str, &str)]) -> String {
     let output = Command::new(exe)
+        // cargo puts target/<profile> on LD_LIBRARY_PATH, ahead of the programs' RUNPATH
+        // (target/<profile>/c-lib): a liblfm.so left there by an older build would be loaded.
+        .env_remove("LD_LIBRARY_PATH")
         .envs(env.vars())
         .envs(extra.iter().copied())
         .output()
@@ -71,9 +74,9 @@ fn eight_threads_share_one_client() {
 #[test]
 fn examples_run_against_the_mock() {
     let env = MockEnv::start();
-    let out = run(&compile("examples-c/sign.c", "cc", C_FLAGS), &env);
+    let out = run(&compile("../examples-c/sign.c", "cc", C_FLAGS), &env);
     assert!(out.contains("800b8884b00c9343d1d425ed271e0f42"), "{out}");
-    let out = run(&compile("examples-c/session.c", "cc", C_FLAGS), &env);
+    let out = run(&compile("../examples-c/session.c", "cc", C_FLAGS), &env);
     assert!(out.contains("logged in as RJ"), "{out}");
     assert!(out.contains("Last.fm error 4"), "{out}");
     assert!(out.contains("all steps behaved as expected"), "{out}");
@@ -96,4 +99,20 @@ fn header_compiles_as_cpp() {
     );
     let out = Command::new(&exe).output().unwrap();
     assert!(out.status.success());
+}
+
+/// The same matrix through the C API (and its error objects), from tests/c/test_faults.c.
+#[test]
+fn c_api_fault_matrix() {
+    let env = MockEnv::start();
+    let exe = compile("tests/c/test_faults.c", "cc", C_FLAGS);
+    let out = std::process::Command::new(&exe)
+        .envs(env.vars())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    print!("{stdout}");
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "test_faults failed: {}", out.status);
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
 }

@@ -2,14 +2,12 @@
 
 use std::ffi::{c_char, CString};
 
-use super::args::{
-    clear_out, guard, handle, opt_str_arg, out_box, require_out, slice_arg, str_arg,
-};
-use super::client::{client_arg, lfm_client};
+use super::args::{c_text, free_box, guard, item, opt_str_arg, str_arg, Blank};
+use super::client::lfm_client;
 use super::error::lfm_error;
-use super::lfm_status;
-use crate::scrobble::ScrobbleResult;
-use crate::track::Track;
+use super::error::lfm_status;
+use lfm::scrobble::ScrobbleResult;
+use lfm::track::Track;
 
 /// A played (or playing) track. Plain data: the strings are borrowed for the duration of
 /// the call that receives the struct, and copied as needed.
@@ -33,13 +31,29 @@ pub struct lfm_track {
     pub track_number: u32,
 }
 
+impl lfm_track {
+    /// Every pointer NULL, every number 0.
+    pub(crate) fn blank() -> lfm_track {
+        lfm_track {
+            artist: std::ptr::null(),
+            track: std::ptr::null(),
+            album: std::ptr::null(),
+            album_artist: std::ptr::null(),
+            mbid: std::ptr::null(),
+            timestamp: 0,
+            duration_secs: 0,
+            track_number: 0,
+        }
+    }
+}
+
 /// Copy a C track into the core's type.
 ///
 /// # Safety
 /// The string fields are NULL or NUL-terminated, valid for the call.
-pub(crate) unsafe fn track_arg(t: &lfm_track) -> crate::Result<Track> {
+pub(crate) unsafe fn track_arg(t: &lfm_track) -> lfm::Result<Track> {
     // SAFETY (all four blocks): forwarded contract.
-    let optional = |p: *const c_char, what: &str| -> crate::Result<Option<String>> {
+    let optional = |p: *const c_char, what: &str| -> lfm::Result<Option<String>> {
         Ok(unsafe { opt_str_arg(p, what) }?
             .filter(|s| !s.is_empty())
             .map(str::to_string))
@@ -68,16 +82,22 @@ pub unsafe extern "C" fn lfm_update_now_playing(
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
     guard(out_err, || {
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
-        // SAFETY: API contract.
-        let track = unsafe { track_arg(handle(track, "track")?) }?;
-        client.update_now_playing(&track)
+        arg!(client client).update_now_playing(&arg!(track track))
     })
 }
 
 /// Per-track verdicts of an lfm_scrobble() call. Owned by the caller, freed with
 /// lfm_scrobble_result_free(); immutable, so any thread may read it.
+///
+/// Read it as a queue snapshot is read: lfm_scrobble_result_count() and
+/// lfm_scrobble_result_get() (a status, and an lfm_scrobble_verdict filled in). The
+/// one-value accessors of 0.1 stay: lfm_scrobble_result_ignored_code() (-1 for a bad index)
+/// and lfm_scrobble_result_ignored_message() (NULL for a bad index).
+///
+/// Methods: lfm_scrobble(), lfm_scrobble_result_count(), lfm_scrobble_result_get(),
+/// lfm_scrobble_result_accepted(), lfm_scrobble_result_ignored(),
+/// lfm_scrobble_result_ignored_code(), lfm_scrobble_result_ignored_message(),
+/// lfm_scrobble_result_free().
 pub struct lfm_scrobble_result {
     result: ScrobbleResult,
     messages: Vec<CString>,
@@ -103,27 +123,67 @@ pub unsafe extern "C" fn lfm_scrobble(
     out_result: *mut *mut lfm_scrobble_result,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    // SAFETY: NULL or writable, per the API contract.
-    unsafe { clear_out(out_result) };
     guard(out_err, || {
-        require_out(out_result, "out_result")?;
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
-        // SAFETY: API contract: `tracks` holds `n_tracks` items.
-        let raw = unsafe { slice_arg(tracks, n_tracks, "tracks") }?;
-        let tracks = raw
+        let out_result = arg!(out out_result);
+        let client = arg!(client client);
+        let tracks = arg!(slice tracks, n_tracks)
             .iter()
-            // SAFETY: each item's strings follow the API contract.
+            // SAFETY: each item's strings follow the API contract, as for `arg!`.
             .map(|t| unsafe { track_arg(t) })
-            .collect::<crate::Result<Vec<Track>>>()?;
+            .collect::<lfm::Result<Vec<Track>>>()?;
         let result = client.scrobble(&tracks)?;
-        let messages = result
-            .verdicts
-            .iter()
-            .map(|v| CString::new(v.message.replace('\0', "")).unwrap_or_default())
-            .collect();
-        // SAFETY: checked non-NULL above.
-        unsafe { out_box(out_result, lfm_scrobble_result { result, messages }) };
+        let messages = result.verdicts.iter().map(|v| c_text(&v.message)).collect();
+        out_result.set_box(lfm_scrobble_result { result, messages });
+        Ok(())
+    })
+}
+
+/// The server's verdict on one input track, filled in by lfm_scrobble_result_get().
+#[repr(C)]
+pub struct lfm_scrobble_verdict {
+    /// 0 accepted, 1..5 Last.fm's ignored codes (1 artist ignored, 2 track ignored,
+    /// 3 timestamp too old, 4 too new, 5 daily limit; new codes may appear).
+    pub ignored_code: i32,
+    /// The server's reason for ignoring the track, "" when accepted; never NULL after a
+    /// successful lfm_scrobble_result_get(). Borrowed: valid until lfm_scrobble_result_free().
+    pub ignored_message: *const c_char,
+}
+
+impl Blank for lfm_scrobble_verdict {
+    fn blank() -> Self {
+        lfm_scrobble_verdict {
+            ignored_code: 0,
+            ignored_message: std::ptr::null(),
+        }
+    }
+}
+
+/// The number of verdicts in a result (one per input track); 0 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_scrobble_result_count(result: *const lfm_scrobble_result) -> usize {
+    // SAFETY: API contract: NULL or a live result.
+    unsafe { result.as_ref() }.map_or(0, |r| r.result.verdicts.len())
+}
+
+/// Fill `out_verdict` with the verdict on input track `index`, as lfm_queue_entries_get()
+/// does for a queue snapshot: LFM_ERR_INVALID_ARGUMENT for a bad index or a NULL pointer
+/// (and `*out_verdict` zeroed). The message stays owned by the result.
+#[no_mangle]
+pub unsafe extern "C" fn lfm_scrobble_result_get(
+    result: *const lfm_scrobble_result,
+    index: usize,
+    out_verdict: *mut lfm_scrobble_verdict,
+    out_err: *mut *mut lfm_error,
+) -> lfm_status {
+    guard(out_err, || {
+        let out_verdict = arg!(out out_verdict);
+        let result = arg!(ref result);
+        let verdict = item(&result.result.verdicts, index, "result")?;
+        let message = item(&result.messages, index, "result")?;
+        out_verdict.set(lfm_scrobble_verdict {
+            ignored_code: verdict.code,
+            ignored_message: message.as_ptr(),
+        });
         Ok(())
     })
 }
@@ -172,10 +232,8 @@ pub unsafe extern "C" fn lfm_scrobble_result_ignored_message(
 /// Free a scrobble result. NULL is fine.
 #[no_mangle]
 pub unsafe extern "C" fn lfm_scrobble_result_free(result: *mut lfm_scrobble_result) {
-    if !result.is_null() {
-        // SAFETY: from Box::into_raw in lfm_scrobble, freed once.
-        drop(unsafe { Box::from_raw(result) });
-    }
+    // SAFETY: NULL or from lfm_scrobble, freed once (the API contract).
+    unsafe { free_box(result) }
 }
 
 /// Whether a play counts as a scrobble: the track is longer than 30 s and has played for
@@ -183,36 +241,5 @@ pub unsafe extern "C" fn lfm_scrobble_result_free(result: *mut lfm_scrobble_resu
 /// after 4 minutes of play. Pure; thread-safe.
 #[no_mangle]
 pub extern "C" fn lfm_scrobble_eligible(duration_secs: u32, played_secs: u32) -> bool {
-    crate::track::scrobble_eligible(duration_secs, played_secs)
-}
-
-/// Pace this client's requests to at most `max_requests_per_second` on average, shared by
-/// all threads (default 5, Last.fm's terms); 0 turns pacing off. A call may wait for its
-/// turn before its timeout starts. Thread-safe.
-#[no_mangle]
-pub unsafe extern "C" fn lfm_client_set_rate_limit(
-    client: *mut lfm_client,
-    max_requests_per_second: u32,
-    out_err: *mut *mut lfm_error,
-) -> lfm_status {
-    guard(out_err, || {
-        // SAFETY: API contract.
-        unsafe { client_arg(client) }?.set_rate_limit(max_requests_per_second);
-        Ok(())
-    })
-}
-
-/// The most tracks one track.scrobble request carries, 1..50 (default 50). Servers that
-/// cannot take batches (Maloja 3) need 1. lfm_scrobble() and lfm_queue_flush() honour it.
-/// Thread-safe.
-#[no_mangle]
-pub unsafe extern "C" fn lfm_client_set_max_batch(
-    client: *mut lfm_client,
-    max_tracks: u32,
-    out_err: *mut *mut lfm_error,
-) -> lfm_status {
-    guard(out_err, || {
-        // SAFETY: API contract.
-        unsafe { client_arg(client) }?.set_max_batch(max_tracks)
-    })
+    lfm::track::scrobble_eligible(duration_secs, played_secs)
 }

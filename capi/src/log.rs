@@ -1,13 +1,13 @@
 //! `lfm_client_set_logger`: a C callback receiving the library's log lines.
 
-use std::ffi::{c_char, c_void, CString};
+use std::ffi::{c_char, c_void};
 
-use super::args::guard;
-use super::client::{client_arg, lfm_client};
+use super::args::{c_text, Codes};
+use super::client::{lfm_client, set};
 use super::error::lfm_error;
-use super::lfm_status;
-use crate::error::Error;
-use crate::log::{Level, Logger};
+use super::error::lfm_status;
+use lfm::error::Error;
+use lfm::log::{Level, Logger};
 
 /// Errors: a call failed and retrying will not help.
 pub const LFM_LOG_ERROR: i32 = 1;
@@ -17,6 +17,14 @@ pub const LFM_LOG_WARN: i32 = 2;
 pub const LFM_LOG_INFO: i32 = 3;
 /// Debugging: every request with its parameters (secrets redacted), HTTP status, duration.
 pub const LFM_LOG_DEBUG: i32 = 4;
+
+/// The C number of each log level.
+pub(crate) const LEVEL_CODES: Codes<Level> = Codes(&[
+    (LFM_LOG_ERROR, Level::Error),
+    (LFM_LOG_WARN, Level::Warn),
+    (LFM_LOG_INFO, Level::Info),
+    (LFM_LOG_DEBUG, Level::Debug),
+]);
 
 /// A log callback. `message` is NUL-terminated UTF-8, valid only during the call; copy it
 /// to keep it. `level` is one of LFM_LOG_*. It is invoked on whichever thread makes the call
@@ -40,9 +48,9 @@ unsafe impl Sync for CCallback {}
 
 impl CCallback {
     fn emit(&self, level: Level, message: &str) {
-        let text = CString::new(message.replace('\0', "\u{fffd}")).unwrap_or_default();
+        let text = c_text(message);
         // SAFETY: the contract of lfm_client_set_logger; `text` lives through the call.
-        unsafe { (self.log)(self.user_data, level as i32, text.as_ptr()) };
+        unsafe { (self.log)(self.user_data, LEVEL_CODES.code(level), text.as_ptr()) };
     }
 }
 
@@ -65,13 +73,11 @@ pub unsafe extern "C" fn lfm_client_set_logger(
     user_data: *mut c_void,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    guard(out_err, || {
-        // SAFETY: API contract.
-        let client = unsafe { client_arg(client) }?;
+    set(client, out_err, |client| {
         let Some(log) = log else {
             return client.set_logger(None);
         };
-        let level = Level::from_code(max_level).ok_or_else(|| {
+        let level = LEVEL_CODES.value(max_level).ok_or_else(|| {
             Error::invalid(format!(
                 "max_level must be LFM_LOG_ERROR (1) to LFM_LOG_DEBUG (4), not {max_level}"
             ))

@@ -10,10 +10,13 @@
 //!   A `#[no_mangle]` function outside the prefix would still be exported by rustc's own
 //!   script, which is why `scripts/test-install.sh` also checks `nm -D` of the installed copy.
 //!
-//! Because the SONAME names a file cargo does not produce, the build also places a
-//! `liblfm.so.0 -> liblfm.so` symlink next to `liblfm.so` in `target/<profile>/`, so that
-//! programs linked in-tree (`make demo`, the C tests) find the library at run time through
-//! their rpath.
+//! Cargo names the artifacts after the crate (`liblfm_capi.so`, `liblfm_capi.a`); cargo-c
+//! (`cargo cinstall`) renames them to `liblfm.*` itself. For plain `cargo build`, the build
+//! also places `liblfm.so`, `liblfm.so.0` (the SONAME) and `liblfm.a` symlinks to them in
+//! `target/<profile>/c-lib/`, so that programs linked in-tree (`make demo`, the C tests) link
+//! with `-L target/<profile>/c-lib -llfm` and find the library at run time through their
+//! rpath. A subdirectory, because cargo-c copies its renamed files into the profile directory
+//! and must not write through a link.
 //!
 //! Android (a plain `liblfm.so` in `jniLibs/<abi>/`, loaded by name) gets the version script
 //! with an unversioned SONAME; other targets (Apple, Windows) are left as rustc links them.
@@ -61,26 +64,37 @@ fn main() {
     let major = env::var("CARGO_PKG_VERSION_MAJOR").expect("cargo sets CARGO_PKG_VERSION_MAJOR");
     let soname = format!("liblfm.so.{major}");
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{soname}");
-    link_soname_in_profile_dir(&out_dir, &soname);
+    link_c_names_in_profile_dir(&out_dir, &soname);
 }
 
-/// `target/<profile>/liblfm.so.N -> liblfm.so`. OUT_DIR is `<profile dir>/build/<pkg>-<hash>/out`.
-/// Best effort: a failure only costs in-tree programs their run-time lookup, so it warns.
-fn link_soname_in_profile_dir(out_dir: &Path, soname: &str) {
+/// `target/<profile>/c-lib/{liblfm.so, liblfm.so.N, liblfm.a}` -> `../liblfm_capi.*`.
+/// OUT_DIR is `<profile dir>/build/<pkg>-<hash>/out`. Best effort: a failure only costs
+/// in-tree programs their library, so it warns.
+fn link_c_names_in_profile_dir(out_dir: &Path, soname: &str) {
     let Some(profile_dir) = out_dir.ancestors().nth(3) else {
         return;
     };
-    let link = profile_dir.join(soname);
-    if fs::symlink_metadata(&link).is_ok() {
-        return;
-    }
-    #[cfg(unix)]
-    if let Err(e) = std::os::unix::fs::symlink("liblfm.so", &link) {
-        if e.kind() != std::io::ErrorKind::AlreadyExists {
-            println!(
-                "cargo:warning=could not create {}: {e} (in-tree programs may not find liblfm at run time)",
-                link.display()
-            );
+    let dir = profile_dir.join("c-lib");
+    let links = [
+        ("liblfm.so", "../liblfm_capi.so"),
+        (soname, "../liblfm_capi.so"),
+        ("liblfm.a", "../liblfm_capi.a"),
+    ];
+    for (name, target) in links {
+        let link = dir.join(name);
+        if fs::symlink_metadata(&link).is_ok() {
+            continue;
+        }
+        #[cfg(unix)]
+        if let Err(e) =
+            fs::create_dir_all(&dir).and_then(|()| std::os::unix::fs::symlink(target, &link))
+        {
+            if e.kind() != std::io::ErrorKind::AlreadyExists {
+                println!(
+                    "cargo:warning=could not create {}: {e} (in-tree programs may not find liblfm)",
+                    link.display()
+                );
+            }
         }
     }
 }

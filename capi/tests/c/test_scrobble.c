@@ -109,6 +109,29 @@ static void test_now_playing_and_scrobble(void) {
     CHECK(strlen(lfm_scrobble_result_ignored_message(result, 1)) > 0);
     CHECK(lfm_scrobble_result_ignored_code(result, 5) == -1);
     CHECK(lfm_scrobble_result_ignored_message(result, 5) == NULL);
+    /* The same verdicts the way a queue snapshot is read: a count, and a status per item. */
+    CHECK(lfm_scrobble_result_count(result) == 5);
+    for (size_t i = 0; i < 5; i++) {
+        lfm_scrobble_verdict verdict;
+        CHECK_STATUS(lfm_scrobble_result_get(result, i, &verdict, &err), LFM_OK);
+        CHECK(verdict.ignored_code == (int32_t)i);
+        CHECK(verdict.ignored_message == lfm_scrobble_result_ignored_message(result, i));
+    }
+    {
+        lfm_scrobble_verdict verdict = {7, "stale"};
+        CHECK_STATUS(lfm_scrobble_result_get(result, 5, &verdict, &err), LFM_ERR_INVALID_ARGUMENT);
+        CHECK(verdict.ignored_code == 0 && verdict.ignored_message == NULL);
+        CHECK(strstr(lfm_error_message(err), "out of range") != NULL);
+        lfm_error_free(err);
+        err = NULL;
+        CHECK_STATUS(lfm_scrobble_result_get(result, 0, NULL, &err), LFM_ERR_INVALID_ARGUMENT);
+        lfm_error_free(err);
+        err = NULL;
+        CHECK_STATUS(lfm_scrobble_result_get(NULL, 0, &verdict, &err), LFM_ERR_INVALID_ARGUMENT);
+        lfm_error_free(err);
+        err = NULL;
+    }
+    CHECK(lfm_scrobble_result_count(NULL) == 0);
     lfm_scrobble_result_free(result);
     CHECK(lfm_scrobble_result_accepted(NULL) == 0);
     CHECK(lfm_scrobble_result_ignored(NULL) == 0);

@@ -2,10 +2,10 @@
 
 use std::ffi::c_char;
 
-use super::args::{clear_out, guard, out_string, require_out, slice_arg, str_arg};
+use super::args::{guard, slice_arg, str_arg};
 use super::error::lfm_error;
-use super::lfm_status;
-use crate::error::Result;
+use super::error::lfm_status;
+use lfm::error::Result;
 
 /// One request parameter: a name and a value, both NUL-terminated UTF-8.
 ///
@@ -59,16 +59,9 @@ pub unsafe extern "C" fn lfm_sign(
     out_api_sig: *mut *mut c_char,
     out_err: *mut *mut lfm_error,
 ) -> lfm_status {
-    // SAFETY: out-parameters are NULL or writable, per the API contract.
-    unsafe { clear_out(out_api_sig) };
     guard(out_err, || {
-        require_out(out_api_sig, "out_api_sig")?;
-        // SAFETY: the API contract on `params` and `api_secret`.
-        let pairs = unsafe { params_arg(params, n_params) }?;
-        // SAFETY: as above.
-        let secret = unsafe { str_arg(api_secret, "api_secret") }?;
-        let sig = crate::sign::api_sig(&pairs, secret)?;
-        // SAFETY: checked non-NULL above.
-        unsafe { out_string(out_api_sig, sig) }
+        let out_api_sig = arg!(out out_api_sig);
+        let sig = lfm::sign::api_sig(&arg!(params params, n_params), arg!(str api_secret))?;
+        out_api_sig.set_string(sig)
     })
 }
