@@ -143,6 +143,9 @@ struct State {
     deliver_wanted: bool,
     /// No delivery before this time (scrobbler clock, Unix ms).
     retry_at_ms: Option<i64>,
+    /// flush_now() was asked: the next delivery ignores `retry_at_ms` once. Kept until a
+    /// delivery starts, so a flush_now() during a flush that then fails is not lost.
+    flush_now: bool,
     /// Failed or unfinished deliveries in a row, for the back-off.
     failures_in_a_row: u32,
     /// Delivery stopped on a refused session key; the client's session generation then.
@@ -311,7 +314,7 @@ impl Shared {
             state.retry_at_ms = None;
             state.failures_in_a_row = 0;
         }
-        state.retry_at_ms.is_none_or(|at| now_ms >= at)
+        state.flush_now || state.retry_at_ms.is_none_or(|at| now_ms >= at)
     }
 
     /// One flush, then report what became of every play it settled and decide when to
@@ -322,6 +325,7 @@ impl Shared {
             state.flushing = true;
             state.pushed_during_flush = false;
             state.deliver_wanted = false;
+            state.flush_now = false;
         }
         let outcome = self.queue.flush_with(&self.client, &self.flush_control);
         let still_pending = outcome.error.is_some() || (self.queue.pending_count() > 0);
@@ -555,6 +559,7 @@ impl Scrobbler {
                 now_playing: None,
                 deliver_wanted: true,
                 retry_at_ms: None,
+                flush_now: false,
                 failures_in_a_row: 0,
                 auth_lost_at: None,
                 pushed_during_flush: false,
@@ -703,7 +708,7 @@ impl Scrobbler {
     /// not lift a stop on a refused session key: set a session key for that.
     pub fn flush_now(&self) {
         let mut state = self.shared.lock();
-        state.retry_at_ms = None;
+        state.flush_now = true;
         state.deliver_wanted = true;
         self.shared.worker_wake.notify_one();
     }
