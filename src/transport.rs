@@ -205,7 +205,7 @@ fn bundled_roots() -> &'static [Certificate<'static>] {
     })
 }
 
-/// Read the certificates of a PEM file, for [`TransportSettings::extra_roots`].
+/// Read the certificates of a PEM file, for [`PoolSettings::extra_roots`].
 pub fn load_pem_roots(path: &std::path::Path) -> Result<Vec<Certificate<'static>>> {
     let pem = std::fs::read(path).map_err(|e| {
         Error::new(
@@ -257,7 +257,7 @@ pub fn send(
     if form_body.is_none() && url.len() > MAX_URL_BYTES {
         return Err(Error::invalid(format!(
             "the GET request's URL is {} bytes, more than the {MAX_URL_BYTES} a request line \
-             can carry; send it as a POST (LFM_CALL_POST)",
+             can carry; send it as a POST (the call flag POST)",
             url.len()
         )));
     }

@@ -8,7 +8,7 @@ use super::args::{free_box, guard, handle, Codes};
 use super::error::{lfm_error, lfm_status};
 use lfm::client::Client;
 use lfm::service::Service;
-use lfm::transport::RootStore;
+use lfm::RootStore;
 
 /// A Last.fm API client: credentials, settings, a session key, and a pool of kept-alive
 /// connections.

@@ -77,7 +77,7 @@ mod tests {
         STATUS_CODES.assert_covers(&Status::ALL);
         LEVEL_CODES.assert_covers(&lfm::log::Level::ALL);
         SERVICE_CODES.assert_covers(&lfm::Service::ALL);
-        ROOT_STORE_CODES.assert_covers(&lfm::transport::RootStore::ALL);
+        ROOT_STORE_CODES.assert_covers(&lfm::RootStore::ALL);
         // The statuses of 0.1 keep their numbers: 0 for Ok, then in the core's order.
         for (i, s) in Status::ALL.iter().enumerate() {
             assert_eq!(STATUS_CODES.code(*s), i as lfm_status, "{s:?}");

@@ -288,7 +288,7 @@ fn client(args: &Args) -> Result<Client, Failure> {
         client.set_auth_url(url)?;
     }
     if args.flag("system-roots") {
-        client.set_root_store(lfm::transport::RootStore::System)?;
+        client.set_root_store(lfm::RootStore::System)?;
     }
     if let Some(pem) = setting(args, "ca-file", "LFM_CA_FILE") {
         client.set_ca_file(Path::new(&pem))?;

@@ -3,7 +3,7 @@
 //!
 //! # Normalized replies
 //!
-//! [`normalize`] rewrites a reply into one stable shape. The rules are data, in
+//! [`normalize()`] rewrites a reply into one stable shape. The rules are data, in
 //! [`normalize::FAMILIES`] (which members of each method family are lists),
 //! [`normalize::NUMBERS`] and [`normalize::BOOLEANS`] (which members are numbers and
 //! booleans, by name), applied by one walk over the reply:

@@ -1,7 +1,7 @@
 //! Walking every page of a paginated method, with each item delivered exactly once.
 //!
 //! [`Pager`] asks for page 1, 2, ... of a method listed in [`PAGED`], normalizes each
-//! reply ([`super::normalize`]), and follows the `totalPages` of the latest reply. Each
+//! reply ([`super::normalize()`]), and follows the `totalPages` of the latest reply. Each
 //! request goes through the client (its rate limit included) and is retried by the pager's
 //! [`Retry`] policy; when the retries are used up, [`Pager::next_page`] returns the error
 //! and the pager stays on the same page, so calling it again resumes there.
