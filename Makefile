@@ -27,6 +27,7 @@ test-rust:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -q --no-deps -p lfm
 
 ## The C test against real Maloja 3.2.3 and 2.14.10 servers on loopback (installs them once).
 test-maloja:
