@@ -22,6 +22,7 @@ mod error;
 mod log;
 mod login;
 mod queue;
+mod read;
 mod scrobble;
 mod sign;
 
@@ -33,6 +34,7 @@ pub use self::error::*;
 pub use self::log::*;
 pub use self::login::*;
 pub use self::queue::*;
+pub use self::read::*;
 pub use self::scrobble::*;
 pub use self::sign::*;
 
