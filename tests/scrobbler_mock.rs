@@ -633,16 +633,22 @@ fn drain_counts_a_play_the_clock_just_made_due() {
 /// flush_now() while a flush is under way that then fails: the request to try again is
 /// not swallowed by that failure's back-off (the clock stands still, so only flush_now()
 /// can bring the second attempt). The first request times out against a delayed reply;
-/// every step waits on the mock's request count, not on time.
+/// every step waits on the mock's request count, not on time. Only that request has the
+/// short timeout, and it goes over a connection opened before (the timeout bounds the
+/// reply, not a handshake that a loaded machine may make slow).
 #[test]
 fn flush_now_during_a_failing_flush_still_tries_again() {
     let h = Harness::new("flush-now-in-flight");
     let s = h.scrobbler();
+    h.client
+        .call("user.getInfo", &[("user", "rj")], lfm::CallFlags::NONE)
+        .unwrap();
     h.client.set_timeout(Duration::from_millis(500)).unwrap();
     h.env.server.push_fault(Fault::Delay { ms: 5000 }, 1);
     let expected = h.play_through(&s, "Late", 1, 150 * S);
     s.stop().unwrap();
     wait_until("the first attempt", || h.scrobble_requests() == 1);
+    h.client.set_timeout(lfm::DEFAULT_TIMEOUT).unwrap();
     s.flush_now();
     wait_until("the attempt after flush_now", || h.scrobble_requests() == 2);
     h.wait_events(EventKind::Delivered, 1);
