@@ -57,6 +57,22 @@ fn c_scrobble_and_queue_suite_passes_against_the_mock() {
     assert!(out.contains(" passed, 0 failed"), "{out}");
 }
 
+/// The scrobbler engine from C with an injected clock (tests/c/test_scrobbler.c): the
+/// scripted session, outage, limits, lost session, plays left at free, and player calls
+/// while the server hangs.
+#[test]
+fn c_scrobbler_suite_passes_against_the_mock() {
+    let env = MockEnv::start();
+    let dir = support::fresh_dir("c-scrobbler");
+    let out = run_with(
+        &compile("tests/c/test_scrobbler.c", "cc", C_FLAGS),
+        &env,
+        &[("LFM_TEST_DIR", dir.to_str().unwrap())],
+    );
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+    assert!(out.contains("slowest player call while the server hangs"), "{out}");
+}
+
 #[test]
 fn c_auth_transport_and_logging_suite_passes_against_the_mock() {
     let env = MockEnv::start();
