@@ -84,7 +84,7 @@ print(json.load(reply)["session"]["key"])
 PY
 }
 
-PROGRAMS=(examples-c/sign.c examples-c/session.c examples-c/offline.c
+PROGRAMS=(examples-c/sign.c examples-c/session.c examples-c/offline.c examples-c/player.c
           capi/tests/c/test_api.c capi/tests/c/test_auth.c capi/tests/c/test_scrobble.c
           capi/tests/c/test_scrobbler.c
           capi/tests/c/test_threads.c capi/tests/c/test_faults.c capi/tests/c/queue_crash.c)
@@ -189,6 +189,7 @@ for profile in $PROFILES; do
     start_mock
     run sign "$tool" 0 -- "$B/sign"
     run session "$tool" 0 -- "$B/session"
+    run player "$tool" 0 -- "$B/player" "$W/$tool-player.lfmq"
     # The server is away: plays stay queued (network error path); then it is back: flushed.
     q="$W/$tool-offline.lfmq"
     run offline-queue-server-down "$tool" 0 LFM_BASE_URL=https://127.0.0.1:9/2.0/ \

@@ -106,6 +106,42 @@ fn examples_run_against_the_mock() {
     );
 }
 
+/// examples-c/player.c: the simulated session stores exactly its five plays, each with
+/// its own start, and nothing is left undelivered.
+#[test]
+fn the_player_example_scrobbles_exactly_the_plays_that_count() {
+    let env = MockEnv::start();
+    let queue = support::fresh_dir("c-player").join("player.lfmq");
+    let exe = compile("../examples-c/player.c", "cc", C_FLAGS);
+    let output = Command::new(&exe)
+        .arg(&queue)
+        .env_remove("LD_LIBRARY_PATH")
+        .envs(env.vars())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    print!("{out}");
+    eprint!("{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{}", output.status);
+    assert!(out.contains("player: done, 0 plays left"), "{out}");
+    let stored = env.server.scrobbles();
+    let titles: Vec<&str> = stored.iter().map(|s| s.track.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Jóga",
+            "Hunter",
+            "All Is Full of Love",
+            "All Is Full of Love",
+            "Pagan Poetry"
+        ]
+    );
+    // Repeat-one: two plays, two timestamps, a track's length apart.
+    assert_eq!(stored[3].timestamp - stored[2].timestamp, 272);
+    // The pause does not move the play's start: Hunter began 305 s after Jóga.
+    assert_eq!(stored[1].timestamp - stored[0].timestamp, 305);
+}
+
 #[test]
 fn header_compiles_as_cpp() {
     let exe = compile(
