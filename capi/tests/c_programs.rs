@@ -70,7 +70,10 @@ fn c_scrobbler_suite_passes_against_the_mock() {
         &[("LFM_TEST_DIR", dir.to_str().unwrap())],
     );
     assert!(out.contains(" passed, 0 failed"), "{out}");
-    assert!(out.contains("slowest player call while the server hangs"), "{out}");
+    assert!(
+        out.contains("slowest player call while the server hangs"),
+        "{out}"
+    );
 }
 
 #[test]
