@@ -27,7 +27,7 @@ use lfm::RootStore;
 /// lfm_client_set_rate_limit(), lfm_client_set_max_batch(), lfm_client_set_logger(); calls:
 /// lfm_call(); login: lfm_get_mobile_session(), lfm_get_token(), lfm_auth_url(),
 /// lfm_get_session(); scrobbling: lfm_update_now_playing(), lfm_scrobble(),
-/// lfm_queue_flush().
+/// lfm_queue_flush(), lfm_scrobbler_new().
 /// Reading: lfm_pager_open(), lfm_pager_open_after(), lfm_pager_resume().
 pub struct lfm_client {
     client: Arc<Client>,
@@ -72,8 +72,9 @@ pub unsafe extern "C" fn lfm_client_new(
 /// Free a client and close its connections. NULL is fine.
 ///
 /// No call on this client may be running or start afterwards: using a freed client is
-/// undefined behaviour. A pager opened on it holds a reference of its own: it keeps working,
-/// and the client's connections close when the last of them is freed.
+/// undefined behaviour. An lfm_scrobbler or lfm_pager made with this client keeps its own
+/// reference to it: the client may be freed before them, and they go on working (its
+/// connections close when the last of them is freed).
 #[no_mangle]
 pub unsafe extern "C" fn lfm_client_free(client: *mut lfm_client) {
     // SAFETY: NULL or from lfm_client_new, freed once (the API contract).
@@ -90,11 +91,11 @@ pub(crate) unsafe fn client_arg<'a>(client: *const lfm_client) -> lfm::Result<&'
 }
 
 /// A reference of its own to the client behind a handle, for an object that outlives the
-/// call (a pager): the client stays alive until that object is freed too.
+/// call (lfm_scrobbler, lfm_pager): the client stays alive until that object is freed too.
 ///
 /// # Safety
 /// `client` is NULL or a live lfm_client.
-pub(crate) unsafe fn client_arc_arg(client: *const lfm_client) -> lfm::Result<Arc<Client>> {
+pub(crate) unsafe fn shared_client_arg(client: *const lfm_client) -> lfm::Result<Arc<Client>> {
     // SAFETY: forwarded contract.
     unsafe { handle(client, "client") }.map(|c| Arc::clone(&c.client))
 }

@@ -111,7 +111,7 @@ pub unsafe extern "C" fn lfm_pager_open(
     guard(out_err, || {
         let out_pager = arg!(out out_pager);
         let pairs = arg!(params params, n_params);
-        let pager = Pager::open(arg!(client_arc client), arg!(str method), &pairs)?;
+        let pager = Pager::open(arg!(shared_client client), arg!(str method), &pairs)?;
         out_pager.set_box(lfm_pager::new(with_flags(pager, flags)?));
         Ok(())
     })
@@ -139,7 +139,8 @@ pub unsafe extern "C" fn lfm_pager_open_after(
         let out_pager = arg!(out out_pager);
         let pairs = arg!(params params, n_params);
         let mark = Mark::from_json(arg!(str mark_json))?;
-        let pager = Pager::open(arg!(client_arc client), arg!(str method), &pairs)?.after(mark)?;
+        let pager =
+            Pager::open(arg!(shared_client client), arg!(str method), &pairs)?.after(mark)?;
         out_pager.set_box(lfm_pager::new(with_flags(pager, flags)?));
         Ok(())
     })
@@ -162,7 +163,7 @@ pub unsafe extern "C" fn lfm_pager_resume(
 ) -> lfm_status {
     guard(out_err, || {
         let out_pager = arg!(out out_pager);
-        let pager = Pager::resume(arg!(client_arc client), arg!(str state_json))?;
+        let pager = Pager::resume(arg!(shared_client client), arg!(str state_json))?;
         out_pager.set_box(lfm_pager::new(with_flags(pager, flags)?));
         Ok(())
     })
