@@ -298,15 +298,15 @@ func TestQueueIsolatedFailures(t *testing.T) {
 	must(t, err)
 	defer q.Close()
 	now := time.Now().Unix()
-	bad := lfm.Track{Artist: "Queue", Track: "stored already [server-error] " + tag, Timestamp: now - 40}
+	bad := lfm.Track{Artist: "Queue", Title: "stored already [server-error] " + tag, Timestamp: now - 40}
 	must(t, q.Push(bad))
-	must(t, q.Push(lfm.Track{Artist: "Queue", Track: "accepted beside it " + tag, Timestamp: now - 30}))
+	must(t, q.Push(lfm.Track{Artist: "Queue", Title: "accepted beside it " + tag, Timestamp: now - 30}))
 	if sent, err := q.Flush(c); err != nil || sent != 1 {
 		t.Fatalf("Flush = %d, %v; want 1, nil", sent, err)
 	}
 	entries, err := q.List()
 	must(t, err)
-	if len(entries) != 1 || entries[0].Track.Track != bad.Track || entries[0].Rejected ||
+	if len(entries) != 1 || entries[0].Track.Title != bad.Title || entries[0].Rejected ||
 		entries[0].IsolatedFailures != 1 || !strings.Contains(entries[0].LastError, "Operation failed") {
 		t.Fatalf("List = %+v; want the failing play pending with IsolatedFailures 1", entries)
 	}
