@@ -1,0 +1,103 @@
+package lfm
+
+// #include <lfm.h>
+import "C"
+
+import (
+	"io"
+	"runtime"
+	"sync"
+)
+
+// Pager walks every page of a paginated read method (user.getRecentTracks,
+// user.getLovedTracks, user.getTopArtists), each page's items normalized (as CallNormalize
+// does) and each delivered once: it follows totalPages, drops the now-playing item of
+// recent tracks without losing a slot, keeps plays that share a timestamp across page
+// boundaries, and retries transient failures (errors 8, 11, 16, 29, HTTP 5xx, network) with
+// back-off and the client's rate limit.
+//
+//	p, err := client.OpenPager("user.getRecentTracks", []lfm.Param{{"user", "rj"}}, 0)
+//	defer p.Close()
+//	for {
+//		items, err := p.Next() // the page's items: a JSON array
+//		if err == io.EOF { break }
+//		if err != nil { ... } // retries used up: Next again resumes at the same page
+//	}
+//
+// A Pager is used by one goroutine at a time (Next blocks for its requests); Close may be
+// called from any. It keeps the library's client alive: closing the client first is safe.
+type Pager struct {
+	mu sync.Mutex // held by every call: one walk step at a time
+	h  *C.lfm_pager
+}
+
+// OpenPager prepares a walk over method with params (user, from, to, limit...); flags are
+// the CallFlags each page's request uses (0: an unsigned GET). No I/O.
+func (c *Client) OpenPager(method string, params []Param, flags CallFlags) (*Pager, error) {
+	var a cArena
+	defer a.free()
+	m := a.str(method)
+	p, n := a.params(params)
+	var h *C.lfm_pager
+	if err := c.do(&a, func(ch *C.lfm_client, e **C.lfm_error) C.lfm_status {
+		return C.lfm_pager_open(ch, m, p, n, C.uint32_t(flags), &h, e)
+	}); err != nil {
+		return nil, err
+	}
+	return newPager(h), nil
+}
+
+func newPager(h *C.lfm_pager) *Pager {
+	p := &Pager{h: h}
+	runtime.SetFinalizer(p, (*Pager).Close)
+	return p
+}
+
+// Close frees the pager. Later calls return ErrClosed; closing twice is fine.
+func (p *Pager) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.h != nil {
+		C.lfm_pager_free(p.h)
+		p.h = nil
+		runtime.SetFinalizer(p, nil)
+	}
+	return nil
+}
+
+func (p *Pager) do(f func(h *C.lfm_pager, cerr **C.lfm_error) C.lfm_status) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.h == nil {
+		return ErrClosed
+	}
+	var cerr *C.lfm_error
+	return takeError(f(p.h, &cerr), cerr)
+}
+
+// Next fetches the next page and returns its normalized items as a JSON array (the
+// binding's style for bodies, as Client.Call), or io.EOF after the last page. After an
+// error (its retries used up) the pager stays on that page: calling Next again resumes
+// there. Blocks for the page's requests, retries and waits.
+func (p *Pager) Next() (string, error) {
+	var page *C.char
+	if err := p.do(func(h *C.lfm_pager, e **C.lfm_error) C.lfm_status {
+		return C.lfm_pager_next(h, &page, e)
+	}); err != nil {
+		return "", err
+	}
+	if page == nil {
+		return "", io.EOF
+	}
+	return takeString(page), nil
+}
+
+// Total is the number of items Last.fm reports for the whole walk; -1 before the first page.
+func (p *Pager) Total() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.h == nil {
+		return -1
+	}
+	return int64(C.lfm_pager_total(p.h))
+}
