@@ -251,7 +251,7 @@ func TestQueuePushFlush(t *testing.T) {
 	now := time.Now().Unix()
 	plays := []lfm.Track{
 		{Artist: "Queue", Title: "queued 1 " + tag, Timestamp: now - 500},
-		{Artist: "Queue", Title: "queued 2 " + tag, Timestamp: now - 400},
+		{Artist: "Queue", Title: "queued 2 " + tag, Timestamp: now - 400, ChosenByUser: lfm.ChosenNo},
 	}
 	for _, p := range plays {
 		must(t, q.Push(p))
@@ -262,7 +262,8 @@ func TestQueuePushFlush(t *testing.T) {
 	}
 	entries, err := q.List()
 	must(t, err)
-	if len(entries) != 2 || entries[0].Track.Title != plays[0].Title || entries[0].Rejected || entries[1].ID <= entries[0].ID {
+	if len(entries) != 2 || entries[0].Track.Title != plays[0].Title || entries[0].Rejected || entries[1].ID <= entries[0].ID ||
+		entries[0].Track.ChosenByUser != lfm.ChosenUnknown || entries[1].Track.ChosenByUser != lfm.ChosenNo {
 		t.Fatalf("List = %+v", entries)
 	}
 	if _, damaged, err := q.DamageReport(); err != nil || damaged {
