@@ -126,17 +126,21 @@ func NewClient(apiKey, apiSecret string) (*Client, error) {
 }
 
 // Close waits for calls in flight, then frees the client. Later calls return ErrClosed.
-// Closing twice is fine.
+// Closing twice is fine. A Scrobbler or Pager made with it goes on working (without the
+// logger set by SetLogger).
 func (c *Client) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.h != nil {
-		C.lfm_client_free(c.h)
-		c.h = nil
 		if c.logger != 0 {
+			// A Scrobbler or Pager keeps the library's client alive after this: take the
+			// logger off it before its handle goes.
+			c.clearLogger()
 			c.logger.Delete()
 			c.logger = 0
 		}
+		C.lfm_client_free(c.h)
+		c.h = nil
 		runtime.SetFinalizer(c, nil)
 	}
 	return nil

@@ -240,9 +240,16 @@ func TestScrobblerKeepsPlaysAcrossClose(t *testing.T) {
 	must(t, s.CloseTimeout(5*time.Second))
 	must(t, c.SetBaseURL(env(t, "LFM_BASE_URL")))
 
-	s2, err := lfm.NewScrobbler(c, path)
+	// The next scrobbler on the file, on a client closed at once: it keeps its own
+	// reference to the library's client (and the Go logger is taken off it first).
+	c2 := newClient(t)
+	login(t, c2)
+	var lines logLines
+	must(t, c2.SetLogger(lfm.LogDebug, lines.add))
+	s2, err := lfm.NewScrobbler(c2, path)
 	must(t, err)
 	defer s2.Close()
+	must(t, c2.Close())
 	if n, err := s2.Drain(time.Minute); err != nil || n != 0 {
 		t.Fatalf("Drain of the reopened queue = %d, %v; want 0", n, err)
 	}

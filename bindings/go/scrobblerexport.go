@@ -9,7 +9,6 @@ import "C"
 import (
 	"fmt"
 	"os"
-	"runtime/cgo"
 	"time"
 	"unsafe"
 )
@@ -27,7 +26,7 @@ func lfmGoScrobblerEvent(ctx unsafe.Pointer, ev *C.lfm_scrobbler_event) {
 			fmt.Fprintf(os.Stderr, "lfm: scrobbler event callback panicked: %v\n", r)
 		}
 	}()
-	sink, ok := cgo.Handle(uintptr(ctx)).Value().(*eventSink)
+	sink, ok := handleValue(ctx).(*eventSink)
 	if !ok || ev == nil {
 		return
 	}
@@ -56,6 +55,9 @@ func lfmGoClock(ctx unsafe.Pointer) (ms C.int64_t) {
 			ms = C.int64_t(time.Now().UnixMilli())
 		}
 	}()
-	now := cgo.Handle(uintptr(ctx)).Value().(func() time.Time)
+	now, ok := handleValue(ctx).(func() time.Time)
+	if !ok {
+		return C.int64_t(time.Now().UnixMilli())
+	}
 	return C.int64_t(now().UnixMilli())
 }
