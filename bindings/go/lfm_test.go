@@ -73,17 +73,29 @@ type stored struct {
 	Timestamp int64  `json:"timestamp"`
 }
 
+// mockCall calls a mock control method (unsigned, no parameters) and decodes its reply.
+func mockCall[T any](t *testing.T, c *lfm.Client, method string) T {
+	t.Helper()
+	body, err := c.Call(method, nil, 0)
+	must(t, err)
+	var reply T
+	must(t, json.Unmarshal([]byte(body), &reply))
+	return reply
+}
+
+// storedScrobbles is every scrobble the mock stored, in arrival order.
+func storedScrobbles(t *testing.T, c *lfm.Client) []stored {
+	t.Helper()
+	return mockCall[struct {
+		Scrobbles []stored `json:"scrobbles"`
+	}](t, c, "mock.scrobbles").Scrobbles
+}
+
 // mockScrobbles reads the mock's stored scrobbles (unsigned control method).
 func mockScrobbles(t *testing.T, c *lfm.Client) map[string]stored {
 	t.Helper()
-	body, err := c.Call("mock.scrobbles", nil, 0)
-	must(t, err)
-	var reply struct {
-		Scrobbles []stored `json:"scrobbles"`
-	}
-	must(t, json.Unmarshal([]byte(body), &reply))
 	out := map[string]stored{}
-	for _, s := range reply.Scrobbles {
+	for _, s := range storedScrobbles(t, c) {
 		out[s.Track] = s
 	}
 	return out

@@ -26,14 +26,8 @@ func (c *fakeClock) unix() int64             { return c.ms.Load() / 1000 }
 // storedList is every scrobble the mock stored whose title contains marker, in arrival order.
 func storedList(t *testing.T, c *lfm.Client, marker string) []stored {
 	t.Helper()
-	body, err := c.Call("mock.scrobbles", nil, 0)
-	must(t, err)
-	var reply struct {
-		Scrobbles []stored `json:"scrobbles"`
-	}
-	must(t, json.Unmarshal([]byte(body), &reply))
 	var out []stored
-	for _, s := range reply.Scrobbles {
+	for _, s := range storedScrobbles(t, c) {
 		if strings.Contains(s.Track, marker) {
 			out = append(out, s)
 		}
@@ -268,13 +262,9 @@ type play struct {
 // mockPlays is the account's history as the mock holds it, newest first.
 func mockPlays(t *testing.T, c *lfm.Client) []play {
 	t.Helper()
-	body, err := c.Call("mock.plays", nil, 0)
-	must(t, err)
-	var reply struct {
+	return mockCall[struct {
 		Plays []play `json:"plays"`
-	}
-	must(t, json.Unmarshal([]byte(body), &reply))
-	return reply.Plays
+	}](t, c, "mock.plays").Plays
 }
 
 // recentTrack is a normalized user.getRecentTracks item (the fields the test reads).
