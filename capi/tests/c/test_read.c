@@ -186,20 +186,8 @@ static lfm_client *new_client(void) {
     return client;
 }
 
-/* Call a mock control method and return its body. */
-static char *mock(lfm_client *client, const char *method, const lfm_param *params, size_t n) {
-    char *json = NULL;
-    lfm_error *err = NULL;
-    if (lfm_call(client, method, params, n, 0, &json, &err) != LFM_OK) {
-        fprintf(stderr, "mock control %s failed: %s\n", method, lfm_error_message(err));
-        lfm_error_free(err);
-        exit(2);
-    }
-    return json;
-}
-
 static void mock_do(lfm_client *client, const char *method, const lfm_param *params, size_t n) {
-    lfm_string_free(mock(client, method, params, n));
+    lfm_string_free(check_mock(client, method, params, n));
 }
 
 /* Make `page` of user.getRecentTracks fail once with Last.fm error `code`. */
@@ -211,7 +199,7 @@ static void page_fault(lfm_client *client, const char *page, const char *code) {
 /* The mock's whole history, newest first. */
 static plays mock_plays(lfm_client *client) {
     plays l = {NULL, 0, 0};
-    char *body = mock(client, "mock.plays", NULL, 0);
+    char *body = check_mock(client, "mock.plays", NULL, 0);
     const char *all = member(body, "plays"), *p;
     size_t i;
     for (i = 0; (p = element(all, i)) != NULL; i++) {
@@ -223,7 +211,7 @@ static plays mock_plays(lfm_client *client) {
 
 /* How many requests for `method` the mock has answered. */
 static long requests_for(lfm_client *client, const char *method) {
-    char *body = mock(client, "mock.stats", NULL, 0);
+    char *body = check_mock(client, "mock.stats", NULL, 0);
     const char *n = member(member(body, "by_method"), method);
     long count = n ? strtol(n, NULL, 10) : 0;
     lfm_string_free(body);
