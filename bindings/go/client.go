@@ -26,6 +26,22 @@ const (
 	CallSession CallFlags = C.LFM_CALL_SESSION // add the client's session key (sk)
 	CallPost    CallFlags = C.LFM_CALL_POST    // a form-encoded POST instead of a GET
 	CallWrite   CallFlags = C.LFM_CALL_WRITE   // all three: what every write method needs
+	// CallNormalize rewrites the reply into one stable shape: lists always arrays, numbers
+	// and booleans as JSON ones, #text as text or name, @attr merged or under attr, images
+	// as {size: url} (README.md, "Reading"). Without it the body is exactly as sent.
+	CallNormalize CallFlags = C.LFM_CALL_NORMALIZE
+	// CallRetry retries transient failures (errors 8, 11, 16, 29, HTTP 5xx and 429,
+	// network, timeouts): at most 4 attempts, waits of at most 60 s each. For reads only.
+	CallRetry CallFlags = C.LFM_CALL_RETRY
+)
+
+// Chosen says whether the user chose a track (Last.fm's chosenByUser).
+type Chosen int32
+
+const (
+	ChosenUnknown Chosen = C.LFM_CHOSEN_UNKNOWN // not known: not sent (the zero value)
+	ChosenYes     Chosen = C.LFM_CHOSEN_YES     // the user chose it
+	ChosenNo      Chosen = C.LFM_CHOSEN_NO      // a radio, a recommendation or shuffle chose it
 )
 
 // Track is a played (or playing) track. Empty optional strings and zero numbers are not sent.
@@ -38,6 +54,7 @@ type Track struct {
 	Timestamp    int64  // UTC Unix seconds when playback started (scrobbles; ignored by now playing)
 	DurationSecs uint32 // 0 = unknown
 	TrackNumber  uint32 // 0 = unknown
+	ChosenByUser Chosen // ChosenUnknown = not sent
 }
 
 // Session is the result of a mobile login.
@@ -48,8 +65,9 @@ type Session struct {
 
 // Verdict is the server's answer on one scrobbled track.
 type Verdict struct {
-	IgnoredCode    int    // 0 accepted; 1 artist ignored, 2 track ignored, 3 too old, 4 too new, 5 daily limit
-	IgnoredMessage string // the server's reason, "" when accepted
+	IgnoredCode    int         // 0 accepted; 1 artist ignored, 2 track ignored, 3 too old, 4 too new, 5 daily limit
+	IgnoredMessage string      // the server's reason, "" when accepted
+	Corrected      Corrections // Last.fm's autocorrections of the names; "" where none
 }
 
 // ScrobbleResult holds the verdicts of Client.Scrobble in input order.
@@ -108,17 +126,21 @@ func NewClient(apiKey, apiSecret string) (*Client, error) {
 }
 
 // Close waits for calls in flight, then frees the client. Later calls return ErrClosed.
-// Closing twice is fine.
+// Closing twice is fine. A Scrobbler or Pager made with it goes on working (without the
+// logger set by SetLogger).
 func (c *Client) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.h != nil {
-		C.lfm_client_free(c.h)
-		c.h = nil
 		if c.logger != 0 {
+			// A Scrobbler or Pager keeps the library's client alive after this: take the
+			// logger off it before its handle goes.
+			c.clearLogger()
 			c.logger.Delete()
 			c.logger = 0
 		}
+		C.lfm_client_free(c.h)
+		c.h = nil
 		runtime.SetFinalizer(c, nil)
 	}
 	return nil
@@ -281,9 +303,15 @@ func (c *Client) Scrobble(tracks []Track) (ScrobbleResult, error) {
 		Verdicts: make([]Verdict, len(tracks)),
 	}
 	for i := range out.Verdicts {
+		var v C.lfm_scrobble_verdict
+		var cerr *C.lfm_error
+		if err := takeError(C.lfm_scrobble_result_get(res, C.size_t(i), &v, &cerr), cerr); err != nil {
+			return ScrobbleResult{}, err
+		}
 		out.Verdicts[i] = Verdict{
-			IgnoredCode:    int(C.lfm_scrobble_result_ignored_code(res, C.size_t(i))),
-			IgnoredMessage: goString(C.lfm_scrobble_result_ignored_message(res, C.size_t(i))),
+			IgnoredCode:    int(v.ignored_code),
+			IgnoredMessage: goString(v.ignored_message),
+			Corrected:      goCorrections(v.corrected_artist, v.corrected_track, v.corrected_album),
 		}
 	}
 	return out, nil

@@ -64,7 +64,28 @@ func (a *cArena) track(t *Track) C.lfm_track {
 	c.timestamp = C.int64_t(t.Timestamp)
 	c.duration_secs = C.uint32_t(t.DurationSecs)
 	c.track_number = C.uint32_t(t.TrackNumber)
+	c.chosen_by_user = C.int32_t(t.ChosenByUser)
 	return c
+}
+
+// goTrack copies a library track (borrowed) into Go.
+func goTrack(t *C.lfm_track) Track {
+	return Track{
+		Artist:       goString(t.artist),
+		Title:        goString(t.track),
+		Album:        goString(t.album),
+		AlbumArtist:  goString(t.album_artist),
+		MBID:         goString(t.mbid),
+		Timestamp:    int64(t.timestamp),
+		DurationSecs: uint32(t.duration_secs),
+		TrackNumber:  uint32(t.track_number),
+		ChosenByUser: Chosen(t.chosen_by_user),
+	}
+}
+
+// goCorrections copies borrowed corrected names; NULL gives "".
+func goCorrections(artist, title, album *C.char) Corrections {
+	return Corrections{Artist: goString(artist), Title: goString(title), Album: goString(album)}
 }
 
 // takeString copies a library string into Go and frees it; NULL gives "".

@@ -26,6 +26,18 @@
 // later calls return ErrClosed. A finalizer closes objects that were not closed, but Close
 // them yourself: finalizers run late, if at all.
 //
+// # Scrobbling from a player
+//
+// A Scrobbler is told what the player does (Play, Pause, Resume, Seek, Stop) and decides
+// when a play counts, sends now playing, and delivers due plays from its own thread through
+// a durable queue file. Its Events channel (buffered; the oldest event is dropped when it is
+// full) reports what it did. Close it; undelivered plays stay in the file.
+//
+// # Reading
+//
+// CallNormalize gives replies one stable shape; CallRetry retries transient failures.
+// Client.OpenPager walks every page of a paginated method: call Pager.Next until io.EOF.
+//
 // # Logging
 //
 // Client.SetLogger sends the library's log lines (secrets redacted) to a Go function. It

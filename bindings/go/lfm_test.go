@@ -73,17 +73,29 @@ type stored struct {
 	Timestamp int64  `json:"timestamp"`
 }
 
+// mockCall calls a mock control method (unsigned, no parameters) and decodes its reply.
+func mockCall[T any](t *testing.T, c *lfm.Client, method string) T {
+	t.Helper()
+	body, err := c.Call(method, nil, 0)
+	must(t, err)
+	var reply T
+	must(t, json.Unmarshal([]byte(body), &reply))
+	return reply
+}
+
+// storedScrobbles is every scrobble the mock stored, in arrival order.
+func storedScrobbles(t *testing.T, c *lfm.Client) []stored {
+	t.Helper()
+	return mockCall[struct {
+		Scrobbles []stored `json:"scrobbles"`
+	}](t, c, "mock.scrobbles").Scrobbles
+}
+
 // mockScrobbles reads the mock's stored scrobbles (unsigned control method).
 func mockScrobbles(t *testing.T, c *lfm.Client) map[string]stored {
 	t.Helper()
-	body, err := c.Call("mock.scrobbles", nil, 0)
-	must(t, err)
-	var reply struct {
-		Scrobbles []stored `json:"scrobbles"`
-	}
-	must(t, json.Unmarshal([]byte(body), &reply))
 	out := map[string]stored{}
-	for _, s := range reply.Scrobbles {
+	for _, s := range storedScrobbles(t, c) {
 		out[s.Track] = s
 	}
 	return out
@@ -251,7 +263,7 @@ func TestQueuePushFlush(t *testing.T) {
 	now := time.Now().Unix()
 	plays := []lfm.Track{
 		{Artist: "Queue", Title: "queued 1 " + tag, Timestamp: now - 500},
-		{Artist: "Queue", Title: "queued 2 " + tag, Timestamp: now - 400},
+		{Artist: "Queue", Title: "queued 2 " + tag, Timestamp: now - 400, ChosenByUser: lfm.ChosenNo},
 	}
 	for _, p := range plays {
 		must(t, q.Push(p))
@@ -262,7 +274,8 @@ func TestQueuePushFlush(t *testing.T) {
 	}
 	entries, err := q.List()
 	must(t, err)
-	if len(entries) != 2 || entries[0].Track.Title != plays[0].Title || entries[0].Rejected || entries[1].ID <= entries[0].ID {
+	if len(entries) != 2 || entries[0].Track.Title != plays[0].Title || entries[0].Rejected || entries[1].ID <= entries[0].ID ||
+		entries[0].Track.ChosenByUser != lfm.ChosenUnknown || entries[1].Track.ChosenByUser != lfm.ChosenNo {
 		t.Fatalf("List = %+v", entries)
 	}
 	if _, damaged, err := q.DamageReport(); err != nil || damaged {
@@ -298,15 +311,15 @@ func TestQueueIsolatedFailures(t *testing.T) {
 	must(t, err)
 	defer q.Close()
 	now := time.Now().Unix()
-	bad := lfm.Track{Artist: "Queue", Track: "stored already [server-error] " + tag, Timestamp: now - 40}
+	bad := lfm.Track{Artist: "Queue", Title: "stored already [server-error] " + tag, Timestamp: now - 40}
 	must(t, q.Push(bad))
-	must(t, q.Push(lfm.Track{Artist: "Queue", Track: "accepted beside it " + tag, Timestamp: now - 30}))
+	must(t, q.Push(lfm.Track{Artist: "Queue", Title: "accepted beside it " + tag, Timestamp: now - 30}))
 	if sent, err := q.Flush(c); err != nil || sent != 1 {
 		t.Fatalf("Flush = %d, %v; want 1, nil", sent, err)
 	}
 	entries, err := q.List()
 	must(t, err)
-	if len(entries) != 1 || entries[0].Track.Track != bad.Track || entries[0].Rejected ||
+	if len(entries) != 1 || entries[0].Track.Title != bad.Title || entries[0].Rejected ||
 		entries[0].IsolatedFailures != 1 || !strings.Contains(entries[0].LastError, "Operation failed") {
 		t.Fatalf("List = %+v; want the failing play pending with IsolatedFailures 1", entries)
 	}

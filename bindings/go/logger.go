@@ -47,6 +47,12 @@ func (l LogLevel) String() string {
 	return fmt.Sprintf("LogLevel(%d)", int32(l))
 }
 
+// clearLogger takes the Go logger off the library's client; c.mu is write-held.
+func (c *Client) clearLogger() {
+	var cerr *C.lfm_error
+	_ = takeError(C.lfm_go_set_logger(c.h, C.int32_t(LogError), 0, &cerr), cerr)
+}
+
 // SetLogger sends the client's log lines at level or more severe to fn; a nil fn turns
 // logging off. DEBUG logs every request (method, URL, parameters, HTTP status, duration);
 // WARN and ERROR log failures; INFO logs sessions established and queue flush summaries.

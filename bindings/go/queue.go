@@ -128,17 +128,8 @@ func (q *Queue) List() ([]QueueEntry, error) {
 			return nil, err
 		}
 		out = append(out, QueueEntry{
-			ID: uint64(ce.id),
-			Track: Track{
-				Artist:       goString(ce.track.artist),
-				Title:        goString(ce.track.track),
-				Album:        goString(ce.track.album),
-				AlbumArtist:  goString(ce.track.album_artist),
-				MBID:         goString(ce.track.mbid),
-				Timestamp:    int64(ce.track.timestamp),
-				DurationSecs: uint32(ce.track.duration_secs),
-				TrackNumber:  uint32(ce.track.track_number),
-			},
+			ID:               uint64(ce.id),
+			Track:            goTrack(&ce.track),
 			QueuedAt:         time.Unix(int64(ce.queued_at), 0),
 			Rejected:         bool(ce.rejected),
 			IgnoredCode:      int(ce.ignored_code),
