@@ -120,7 +120,7 @@ fun main(args: Array<String>) {
                 queue.push(Track("Queue", "accepted beside it $tag", timestamp = now - 30))
                 check(queue.flush(client) == 1L, "queue.flush with a failing play -> 1 sent")
                 val entries = queue.list()
-                check(entries.size == 1 && entries[0].track.track == bad && !entries[0].rejected &&
+                check(entries.size == 1 && entries[0].track.title == bad && !entries[0].rejected &&
                     entries[0].isolatedFailures == 1 && entries[0].lastError?.contains("Operation failed") == true,
                     "queue.list(): the failing play pending, isolatedFailures 1, lastError set")
             }

@@ -24,7 +24,7 @@ object Status {
 /** The lfm.h this binding mirrors (LFM_VERSION_*); [lfmVersion] is the loaded library's. */
 object HeaderVersion {
     const val MAJOR = 0
-    const val MINOR = 1
+    const val MINOR = 2
     const val PATCH = 0
 }
 
