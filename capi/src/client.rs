@@ -28,6 +28,7 @@ use lfm::transport::RootStore;
 /// lfm_call(); login: lfm_get_mobile_session(), lfm_get_token(), lfm_auth_url(),
 /// lfm_get_session(); scrobbling: lfm_update_now_playing(), lfm_scrobble(),
 /// lfm_queue_flush(), lfm_scrobbler_new().
+/// Reading: lfm_pager_open(), lfm_pager_open_after(), lfm_pager_resume().
 pub struct lfm_client {
     client: Arc<Client>,
 }
@@ -74,6 +75,7 @@ pub unsafe extern "C" fn lfm_client_new(
 /// undefined behaviour. An lfm_scrobbler made with this client keeps its own reference to
 /// it: the client may be freed before the scrobbler, which goes on delivering (its
 /// connections close when the scrobbler is freed).
+/// A pager opened on it holds a reference of its own too.
 #[no_mangle]
 pub unsafe extern "C" fn lfm_client_free(client: *mut lfm_client) {
     // SAFETY: NULL or from lfm_client_new, freed once (the API contract).
@@ -95,6 +97,16 @@ pub(crate) unsafe fn client_arg<'a>(client: *const lfm_client) -> lfm::Result<&'
 /// # Safety
 /// `client` is NULL or a live lfm_client.
 pub(crate) unsafe fn shared_client_arg(client: *const lfm_client) -> lfm::Result<Arc<Client>> {
+    // SAFETY: forwarded contract.
+    unsafe { handle(client, "client") }.map(|c| Arc::clone(&c.client))
+}
+
+/// A reference of its own to the client behind a handle, for an object that outlives the
+/// call (a pager): the client stays alive until that object is freed too.
+///
+/// # Safety
+/// `client` is NULL or a live lfm_client.
+pub(crate) unsafe fn client_arc_arg(client: *const lfm_client) -> lfm::Result<Arc<Client>> {
     // SAFETY: forwarded contract.
     unsafe { handle(client, "client") }.map(|c| Arc::clone(&c.client))
 }
