@@ -29,9 +29,12 @@ enum class ScrobblerEventKind(val code: Int) {
     }
 }
 
-/** Names Last.fm corrected (its autocorrect); null where it corrected nothing. */
-data class Corrections(val artist: String? = null, val title: String? = null, val album: String? = null) {
-    val isEmpty: Boolean get() = artist == null && title == null && album == null
+/** What the [Scrobbler] does with a track of unknown duration (`durationSecs` 0). */
+enum class UnknownDuration(val code: Int) {
+    /** Scrobbled after 4 minutes of listening (the default). */
+    AFTER_4_MINUTES(0),
+    /** Never scrobbled (streams, radio). */
+    NEVER(1),
 }
 
 /**
@@ -60,7 +63,7 @@ fun interface ScrobblerListener {
 /**
  * The scrobbling engine: tell it what the player does, it decides when a play counts, queues
  * it durably (the file at `queuePath`, [ScrobbleQueue]'s rules) and delivers it in the
- * background, with now playing, back-off and corrections.
+ * background, with now playing, back-off and Last.fm's corrections.
  *
  * ```
  * Scrobbler(client, "/data/plays.lfmq").use { s ->
@@ -69,18 +72,22 @@ fun interface ScrobblerListener {
  *     s.pause(); s.resume(); s.seek(60_000); s.stop()
  * }
  * ```
- * The rules (lfm.h's "the scrobbler"): only time spent playing counts (pauses and seeks add
- * nothing); a play is due once the track (longer than 30 s) played half its length or 4
- * minutes; it is queued the moment it is due, with the time it started; [play] of the same
- * track again is a new play (repeat-one); [stop] before due scrobbles nothing.
+ * The rules (lfm.h's "The scrobbler"): only time spent playing counts (pauses and seeks add
+ * nothing; seeking back is not a second play); a play is due once the track (longer than
+ * 30 s) played half its length or 4 minutes, and is queued that moment, stamped with the
+ * time it started; [play] of the same track again is a new play (repeat-one); [stop] before
+ * due scrobbles nothing. Now playing goes out when a track starts and on resume after a
+ * long pause. Error 9 (4, 10, 26) stops delivery with [ScrobblerEventKind.AUTH_LOST],
+ * keeping every play, until [LastFmClient.setSessionKey].
  *
  * Player calls return within a millisecond whatever the network does (the only I/O is the
- * queue file's append when a play becomes due). Thread-safe. [close] stops the worker; plays
- * not delivered stay in the file for the next Scrobbler on it. The [client] must stay open
- * while the scrobbler is.
+ * queue file's append when a play becomes due). Thread-safe. The scrobbler keeps its own
+ * reference to the client's native side (closing the [LastFmClient] first is safe). An
+ * unclosed scrobbler keeps delivering and is not garbage-collected: [close] it.
  */
-class Scrobbler(private val client: LastFmClient, queuePath: String) : AutoCloseable {
+class Scrobbler(client: LastFmClient, queuePath: String) : AutoCloseable {
     private val lib = LfmNative.lib
+    /** Player calls share it; [close] takes it alone. */
     private val lock = ReentrantReadWriteLock()
     @Volatile private var ptr: Pointer?
 
@@ -90,7 +97,7 @@ class Scrobbler(private val client: LastFmClient, queuePath: String) : AutoClose
     private var clockCallback: LfmNative.ClockFn? = null
 
     @Volatile private var listener: ScrobblerListener? = null
-    private val subscribers = Collections.synchronizedSet(mutableSetOf<LinkedBlockingQueue<Any>>())
+    private val subscribers = mutableSetOf<LinkedBlockingQueue<Any>>() // guarded by itself
 
     init {
         val out = PointerByReference()
@@ -99,7 +106,8 @@ class Scrobbler(private val client: LastFmClient, queuePath: String) : AutoClose
         onEvent = LfmNative.ScrobblerEventFn { _, event ->
             inListener.set(true)
             try {
-                if (event != null) dispatch(event.toEvent())
+                // Kinds newer than this binding are skipped, as lfm.h asks.
+                event?.toEvent()?.let(::dispatch)
             } catch (t: Throwable) {
                 // Nothing may be thrown back into native code.
                 System.err.println("liblfm: the scrobbler's listener threw $t")
@@ -110,9 +118,10 @@ class Scrobbler(private val client: LastFmClient, queuePath: String) : AutoClose
         try {
             call { h, e -> lib.lfm_scrobbler_set_listener(h, onEvent, null, e) }
         } catch (t: Throwable) {
-            close(0)
+            lib.lfm_scrobbler_free(out.value, 0)
             throw t
         }
+        live.add(this)
     }
 
     private fun dispatch(event: ScrobblerEvent) {
@@ -121,109 +130,136 @@ class Scrobbler(private val client: LastFmClient, queuePath: String) : AutoClose
     }
 
     /**
-     * Runs [f] with the handle. From other threads under the read lock ([close] takes the write
-     * lock); from the listener without it: [close] frees the handle only after the listener
-     * call under way returns, and waiting for the lock there would deadlock with it.
+     * Runs [f] with the handle: from other threads under the read lock ([close] takes the
+     * write lock); from the listener without it: lfm_scrobbler_free() returns only after the
+     * listener call under way, so the handle is live there, and waiting for the lock would
+     * deadlock with a [close] waiting for the listener.
      */
     private inline fun call(crossinline f: (Pointer, PointerByReference) -> Int) {
-        if (inListener.get() == true) {
-            val h = ptr ?: throw IllegalStateException("Scrobbler is closed")
-            check { e -> f(h, e) }
-        } else {
-            lock.read { check { e -> f(ptr ?: throw IllegalStateException("Scrobbler is closed"), e) } }
-        }
+        if (inListener.get() == true) callNow(f) else lock.read { callNow(f) }
+    }
+
+    private inline fun callNow(f: (Pointer, PointerByReference) -> Int) {
+        val h = ptr ?: throw IllegalStateException("Scrobbler is closed")
+        check { e -> f(h, e) }
     }
 
     /** A track starts at position 0 (the same track again: a new play, for repeat-one). Its
-     *  `timestamp` is ignored: the play's is the moment of this call. */
+     *  `timestamp` is ignored: the play's is now, by the scrobbler's clock. */
     fun play(track: Track) = call { h, e -> lib.lfm_scrobbler_play(h, track.fill(LfmNative.LfmTrack()), e) }
     /** Playback paused: time stops counting as listened. */
     fun pause() = call { h, e -> lib.lfm_scrobbler_pause(h, e) }
     /** Playback resumed; after a long pause, now playing is sent again. */
     fun resume() = call { h, e -> lib.lfm_scrobbler_resume(h, e) }
     /** The position jumped (either way): adds no listened time, starts no new play. */
-    fun seek(positionMs: Int) = call { h, e -> lib.lfm_scrobbler_seek(h, positionMs, e) }
+    fun seek(positionMs: Long) {
+        val ms = positionMs.coerceIn(0, UINT32_MAX).toInt()
+        call { h, e -> lib.lfm_scrobbler_seek(h, ms, e) }
+    }
     /** The track ended or the user stopped; a play not yet due is not scrobbled. */
     fun stop() = call { h, e -> lib.lfm_scrobbler_stop(h, e) }
 
-    /** Try delivering now, ignoring the back-off once (e.g. the network came back). */
+    /** What to do with tracks of unknown duration; a play under way keeps its rule. */
+    fun setUnknownDuration(rule: UnknownDuration) {
+        call { h, e -> lib.lfm_scrobbler_set_unknown_duration(h, rule.code, e) }
+    }
+
+    /** Resuming after a pause longer than [pauseMs] sends now playing again (default 5
+     *  minutes); [Long.MAX_VALUE] (or anything from 2^32 - 1 up): never. */
+    fun setNowPlayingAfterPauseMs(pauseMs: Long) {
+        val ms = pauseMs.coerceIn(0, UINT32_MAX).toInt()
+        call { h, e -> lib.lfm_scrobbler_set_now_playing_after_pause_ms(h, ms, e) }
+    }
+
+    /** Try delivering now, skipping the back-off wait once (e.g. the network came back). */
     fun flushNow() = call { h, e -> lib.lfm_scrobbler_flush_now(h, e) }
 
-    /** Block until no play is pending or [timeoutMs] passes; returns how many are left. */
-    fun drain(timeoutMs: Int): Long {
+    /** Plays not delivered yet (due and in the queue file; rejected ones not counted). */
+    val pending: Long
+        get() {
+            val n = SizeTByReference()
+            call { h, e -> lib.lfm_scrobbler_pending(h, n, e) }
+            return n.value
+        }
+
+    /** Block until no play is pending (one due by the clock now included) or [timeoutMs]
+     *  passes; returns how many are left. Does not skip a back-off wait. */
+    fun drain(timeoutMs: Long): Long {
         val left = SizeTByReference()
-        call { h, e -> lib.lfm_scrobbler_drain(h, timeoutMs, left, e) }
+        val ms = timeoutMs.coerceIn(0, UINT32_MAX).toInt()
+        call { h, e -> lib.lfm_scrobbler_drain(h, ms, left, e) }
         return left.value
     }
 
     /**
-     * Report events to [listener] (null: to nobody), on the library's worker thread, in order,
-     * one at a time. It may call this scrobbler and its client (but not [close]); it should
-     * return quickly (delivery waits for it). Exceptions it throws are printed to standard
-     * error and dropped.
+     * Report events to [listener] (null: to nobody) on the library's delivery thread, in
+     * order, one at a time; delivery waits while it runs, so return promptly. It may call
+     * this scrobbler and its client, but not [close]. Exceptions it throws are printed to
+     * standard error and dropped.
      */
     fun setListener(listener: ScrobblerListener?) {
         this.listener = listener
     }
 
     /**
-     * The events from now until [close], as a blocking sequence: iterating waits for the next
-     * event, and ends once the scrobbler is closed. Each call starts its own sequence (events
-     * are kept for it from this call on, so iterate it, e.g. on its own thread). A Flow would
-     * need kotlinx.coroutines, which this binding does not depend on: wrap this in
-     * `flow { events().forEach { emit(it) } }.flowOn(Dispatchers.IO)` or `callbackFlow` over
-     * [setListener].
+     * The events from this call until [close], as a blocking sequence: iterating waits for
+     * the next event and ends once the scrobbler is closed; iterate it once, e.g. on a
+     * thread of its own. Events are kept for it from this call on (all of them: iterate it).
+     * There is no Flow, which would need kotlinx.coroutines (not a dependency of this
+     * binding): `callbackFlow` over [setListener], or `events().asFlow().flowOn(Dispatchers.IO)`,
+     * makes one.
      */
     fun events(): Sequence<ScrobblerEvent> {
         val queue = LinkedBlockingQueue<Any>()
         lock.read {
             if (ptr == null) return emptySequence()
-            subscribers.add(queue)
+            synchronized(subscribers) { subscribers.add(queue) }
         }
-        return generateSequence {
-            when (val next = queue.take()) {
-                is ScrobblerEvent -> next
-                else -> { queue.put(next); null } // the end, kept for a second iterator
-            }
-        }.constrainOnce()
+        return generateSequence { queue.take() as? ScrobblerEvent }.constrainOnce()
     }
 
     /**
      * Read every time (listened time, play timestamps, back-off) from [clock] (Unix
      * milliseconds) instead of the system's; null: the system's. For tests and simulations:
-     * set it before the first player event. The worker re-reads it every 50 ms. It runs on
-     * the caller's and the worker's threads; if it throws, the system's time is used.
+     * set it before the first player event; the worker re-reads it every 50 ms. It runs on
+     * the caller's and the library's threads, several at once; if it throws, the system's
+     * time is used.
      */
     fun setClock(clock: (() -> Long)?) {
         val callback = clock?.let { fn ->
             LfmNative.ClockFn { _ ->
-                try { fn() } catch (t: Throwable) { System.currentTimeMillis() }
+                try {
+                    fn()
+                } catch (t: Throwable) {
+                    System.currentTimeMillis()
+                }
             }
         }
         lock.write {
             val h = ptr ?: throw IllegalStateException("Scrobbler is closed")
             check { e -> lib.lfm_scrobbler_set_clock(h, callback, null, e) }
-            // The previous clock may still be in a worker's hands for a moment: keep it.
+            // A thread of the scrobbler may be in the previous clock right now: keep it.
             clockCallback?.let { retired.add(it) }
             clockCallback = callback
         }
     }
 
     /**
-     * Stop the worker within [timeoutMs]: a play due by now is queued first, nothing more is
-     * sent, and undelivered plays stay in the queue file for the next Scrobbler. Waits for
-     * player calls in flight; no event is reported after it returns. Closing again does
-     * nothing. Not from the listener (IllegalStateException).
+     * Stop within [timeoutMs] (plus a listener call under way): a play due by now is queued
+     * first, nothing more is sent, and undelivered plays stay in the queue file for the next
+     * Scrobbler on it; [events] sequences end. Waits for player calls in flight; no event is
+     * reported after it returns. Closing again does nothing. Not from the listener
+     * (IllegalStateException: it would wait for itself).
      */
-    fun close(timeoutMs: Int) {
+    fun close(timeoutMs: Long) {
         check(inListener.get() != true) { "Scrobbler.close() from its own listener" }
         val started = System.nanoTime()
         lock.write {
             val h = ptr ?: return
-            lib.lfm_scrobbler_free(h, timeoutMs)
+            lib.lfm_scrobbler_free(h, timeoutMs.coerceIn(0, UINT32_MAX).toInt())
             ptr = null
-            // A worker still blocked on the server when the timeout passed may read the clock
-            // once more before it exits: its callback must outlive this object.
+            // A thread still blocked on the server when the timeout passed ends later: keep
+            // the clock it may read until then (the listener is not called again).
             if ((System.nanoTime() - started) / 1_000_000 >= timeoutMs) clockCallback?.let { retired.add(it) }
             clockCallback = null
         }
@@ -231,6 +267,7 @@ class Scrobbler(private val client: LastFmClient, queuePath: String) : AutoClose
             subscribers.forEach { it.put(End) }
             subscribers.clear()
         }
+        live.remove(this)
     }
 
     /** [close] with a 2 s timeout. */
@@ -239,18 +276,17 @@ class Scrobbler(private val client: LastFmClient, queuePath: String) : AutoClose
     private object End
 
     private companion object {
+        const val UINT32_MAX = 0xffffffffL
         /** Set while this thread runs a scrobbler's listener. */
         val inListener = ThreadLocal<Boolean>()
-        /** Clock callbacks a worker may still call after their scrobbler let them go. */
-        val retired = Collections.synchronizedList(mutableListOf<LfmNative.ClockFn>())
+        /** Open scrobblers: their listener callback must not be collected while open. */
+        val live: MutableSet<Scrobbler> = Collections.synchronizedSet(HashSet())
+        /** Clock callbacks a thread may still call after their scrobbler let them go. */
+        val retired: MutableList<LfmNative.ClockFn> = Collections.synchronizedList(mutableListOf())
     }
 }
 
-internal fun LfmNative.LfmScrobblerEvent.toEvent(): ScrobblerEvent = ScrobblerEvent(
-    ScrobblerEventKind.of(kind) ?: throw IllegalStateException("unknown scrobbler event kind $kind"),
-    track?.toTrack(),
-    code,
-    message ?: "",
-    retryAfterMs,
-    Corrections(correctedArtist, correctedTrack, correctedAlbum),
-)
+/** The event copied out of the library; null for a kind this binding does not know. */
+internal fun LfmNative.LfmScrobblerEvent.toEvent(): ScrobblerEvent? = ScrobblerEventKind.of(kind)?.let { kind ->
+    ScrobblerEvent(kind, track?.toTrack(), code, message ?: "", retryAfterMs, Corrections(correctedArtist, correctedTrack, correctedAlbum))
+}
