@@ -21,18 +21,18 @@ import kotlin.system.exitProcess
 
 private var failures = 0
 
-private fun check(ok: Boolean, what: String) {
+internal fun check(ok: Boolean, what: String) {
     println((if (ok) "  ok   " else "  FAIL ") + what)
     if (!ok) failures++
 }
 
-private fun env(name: String): String =
+internal fun env(name: String): String =
     System.getenv(name)?.takeIf { it.isNotEmpty() } ?: run {
         System.err.println("RoundTrip: $name is not set (source scripts/mock-env.sh)")
         exitProcess(2)
     }
 
-private inline fun expectError(block: () -> Unit): LastFmException? =
+internal inline fun expectError(block: () -> Unit): LastFmException? =
     try { block(); null } catch (e: LastFmException) { e }
 
 fun main(args: Array<String>) {
@@ -98,13 +98,14 @@ fun main(args: Array<String>) {
 
             val path = File(dir, "roundtrip-kotlin-$tag.lfmq").path
             ScrobbleQueue(path).use { queue ->
-                queue.push(Track("Queue", "queued 1 $tag", timestamp = now - 500))
+                queue.push(Track("Queue", "queued 1 $tag", timestamp = now - 500, chosenByUser = false))
                 queue.push(Track("Queue", "queued 2 $tag", timestamp = now - 400))
                 queue.push(Track("Queue", "queued 2 $tag", timestamp = now - 400))
                 check(queue.size == 2L, "queue: 3 pushes (one duplicate) -> size 2")
                 val entries = queue.list()
-                check(entries.map { it.track.title } == listOf("queued 1 $tag", "queued 2 $tag") && entries.none { it.rejected },
-                    "queue.list() snapshot")
+                check(entries.map { it.track.title } == listOf("queued 1 $tag", "queued 2 $tag") && entries.none { it.rejected } &&
+                    entries.map { it.track.chosenByUser } == listOf(false, null),
+                    "queue.list() snapshot (chosenByUser false / unknown kept)")
                 check(queue.damageReport() == null, "queue.damageReport() = null")
                 val again = expectError { ScrobbleQueue(path).close() }
                 check(again?.status == Status.IO, "second open of the queue -> Status.IO")
@@ -127,6 +128,21 @@ fun main(args: Array<String>) {
         }
     } catch (e: LastFmException) {
         check(false, "unexpected $e")
+    }
+
+    // The scrobbler engine and the read layer, on a logged-in client.
+    try {
+        LastFmClient(env("LFM_API_KEY"), env("LFM_API_SECRET")).use { client ->
+            client.setBaseUrl(env("LFM_BASE_URL"))
+            client.setCaFile(env("LFM_CA_FILE"))
+            client.setRateLimit(0)
+            client.setTimeoutMs(15_000)
+            client.setSessionKey(client.getMobileSession(env("LFM_USERNAME"), env("LFM_PASSWORD")).key)
+            scrobblerChecks(client, dir, tag)
+            readChecks(client)
+        }
+    } catch (e: LastFmException) {
+        check(false, "engine/reads: unexpected $e")
     }
 
     try {
