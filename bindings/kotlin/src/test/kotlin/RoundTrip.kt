@@ -32,6 +32,14 @@ internal fun env(name: String): String =
         exitProcess(2)
     }
 
+/** A client of the mock over HTTPS, unpaced. */
+private fun mockClient() = LastFmClient(env("LFM_API_KEY"), env("LFM_API_SECRET")).apply {
+    setBaseUrl(env("LFM_BASE_URL"))
+    setCaFile(env("LFM_CA_FILE"))
+    setRateLimit(0)
+    setTimeoutMs(15_000)
+}
+
 internal inline fun expectError(block: () -> Unit): LastFmException? =
     try { block(); null } catch (e: LastFmException) { e }
 
@@ -44,12 +52,7 @@ fun main(args: Array<String>) {
     check(sign(listOf("method" to "auth.getSession", "token" to "t"), "s").length == 32, "sign -> 32 hex digits")
 
     try {
-        LastFmClient(env("LFM_API_KEY"), env("LFM_API_SECRET")).use { client ->
-            client.setBaseUrl(env("LFM_BASE_URL"))
-            client.setCaFile(env("LFM_CA_FILE"))
-            client.setRateLimit(0)
-            client.setTimeoutMs(15_000)
-
+        mockClient().use { client ->
             val wrong = expectError { client.getMobileSession(env("LFM_USERNAME"), "not the password") }
             check(wrong != null && wrong.status == Status.API && wrong.apiCode == 4 && wrong.httpStatus != 0 && !wrong.isRetryable,
                 "wrong password -> LastFmException(API, apiCode 4)")
@@ -132,11 +135,7 @@ fun main(args: Array<String>) {
 
     // The scrobbler engine and the read layer, on a logged-in client.
     try {
-        LastFmClient(env("LFM_API_KEY"), env("LFM_API_SECRET")).use { client ->
-            client.setBaseUrl(env("LFM_BASE_URL"))
-            client.setCaFile(env("LFM_CA_FILE"))
-            client.setRateLimit(0)
-            client.setTimeoutMs(15_000)
+        mockClient().use { client ->
             client.setSessionKey(client.getMobileSession(env("LFM_USERNAME"), env("LFM_PASSWORD")).key)
             scrobblerChecks(client, dir, tag)
             readChecks(client)
@@ -157,12 +156,8 @@ fun main(args: Array<String>) {
 
 /** setLogger: DEBUG, INFO and ERROR lines from any thread, no secrets, null stops them. */
 private fun loggerChecks() {
-    val client = LastFmClient(env("LFM_API_KEY"), env("LFM_API_SECRET"))
+    val client = mockClient()
     client.use {
-        client.setBaseUrl(env("LFM_BASE_URL"))
-        client.setCaFile(env("LFM_CA_FILE"))
-        client.setRateLimit(0)
-        client.setTimeoutMs(15_000)
         val lines = Collections.synchronizedList(mutableListOf<Pair<LogLevel, String>>())
         client.setLogger(LogLevel.DEBUG) { level, message -> lines.add(level to message) }
         repeat(3) { System.gc() } // only the client holds the callback: it must survive this
