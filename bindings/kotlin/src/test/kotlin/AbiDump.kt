@@ -15,13 +15,16 @@ import com.sun.jna.Pointer
 import com.sun.jna.PointerType
 import com.sun.jna.Structure
 import fm.liblfm.CallFlags
+import fm.liblfm.ChosenByUser
 import fm.liblfm.HeaderVersion
 import fm.liblfm.LfmNative
 import fm.liblfm.LogLevel
 import fm.liblfm.RootStore
+import fm.liblfm.ScrobblerEventKind
 import fm.liblfm.Service
 import fm.liblfm.SizeT
 import fm.liblfm.Status
+import fm.liblfm.UnknownDuration
 import java.lang.reflect.Modifier
 
 /** `LfmQueueEntry` -> `lfm_queue_entry`, `albumArtist` -> `album_artist`. */
@@ -69,7 +72,10 @@ fun main() {
         constants(Service) { "LFM_SERVICE_$it" } +
         constants(RootStore) { "LFM_ROOTS_$it" } +
         constants(HeaderVersion) { "LFM_VERSION_$it" } +
-        LogLevel.values().map { "LFM_LOG_${it.name}" to it.code }
+        constants(ChosenByUser) { "LFM_CHOSEN_$it" } +
+        LogLevel.values().map { "LFM_LOG_${it.name}" to it.code } +
+        ScrobblerEventKind.values().map { "LFM_EVENT_${it.name}" to it.code } +
+        UnknownDuration.values().map { "LFM_UNKNOWN_DURATION_${it.name}" to it.code }
     for ((name, value) in consts) println("const $name $value")
 
     val structures = LfmNative::class.java.declaredClasses

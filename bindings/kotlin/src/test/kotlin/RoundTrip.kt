@@ -21,18 +21,26 @@ import kotlin.system.exitProcess
 
 private var failures = 0
 
-private fun check(ok: Boolean, what: String) {
+internal fun check(ok: Boolean, what: String) {
     println((if (ok) "  ok   " else "  FAIL ") + what)
     if (!ok) failures++
 }
 
-private fun env(name: String): String =
+internal fun env(name: String): String =
     System.getenv(name)?.takeIf { it.isNotEmpty() } ?: run {
         System.err.println("RoundTrip: $name is not set (source scripts/mock-env.sh)")
         exitProcess(2)
     }
 
-private inline fun expectError(block: () -> Unit): LastFmException? =
+/** A client of the mock over HTTPS, unpaced. */
+private fun mockClient() = LastFmClient(env("LFM_API_KEY"), env("LFM_API_SECRET")).apply {
+    setBaseUrl(env("LFM_BASE_URL"))
+    setCaFile(env("LFM_CA_FILE"))
+    setRateLimit(0)
+    setTimeoutMs(15_000)
+}
+
+internal inline fun expectError(block: () -> Unit): LastFmException? =
     try { block(); null } catch (e: LastFmException) { e }
 
 fun main(args: Array<String>) {
@@ -44,12 +52,7 @@ fun main(args: Array<String>) {
     check(sign(listOf("method" to "auth.getSession", "token" to "t"), "s").length == 32, "sign -> 32 hex digits")
 
     try {
-        LastFmClient(env("LFM_API_KEY"), env("LFM_API_SECRET")).use { client ->
-            client.setBaseUrl(env("LFM_BASE_URL"))
-            client.setCaFile(env("LFM_CA_FILE"))
-            client.setRateLimit(0)
-            client.setTimeoutMs(15_000)
-
+        mockClient().use { client ->
             val wrong = expectError { client.getMobileSession(env("LFM_USERNAME"), "not the password") }
             check(wrong != null && wrong.status == Status.API && wrong.apiCode == 4 && wrong.httpStatus != 0 && !wrong.isRetryable,
                 "wrong password -> LastFmException(API, apiCode 4)")
@@ -98,13 +101,14 @@ fun main(args: Array<String>) {
 
             val path = File(dir, "roundtrip-kotlin-$tag.lfmq").path
             ScrobbleQueue(path).use { queue ->
-                queue.push(Track("Queue", "queued 1 $tag", timestamp = now - 500))
+                queue.push(Track("Queue", "queued 1 $tag", timestamp = now - 500, chosenByUser = false))
                 queue.push(Track("Queue", "queued 2 $tag", timestamp = now - 400))
                 queue.push(Track("Queue", "queued 2 $tag", timestamp = now - 400))
                 check(queue.size == 2L, "queue: 3 pushes (one duplicate) -> size 2")
                 val entries = queue.list()
-                check(entries.map { it.track.title } == listOf("queued 1 $tag", "queued 2 $tag") && entries.none { it.rejected },
-                    "queue.list() snapshot")
+                check(entries.map { it.track.title } == listOf("queued 1 $tag", "queued 2 $tag") && entries.none { it.rejected } &&
+                    entries.map { it.track.chosenByUser } == listOf(false, null),
+                    "queue.list() snapshot (chosenByUser false / unknown kept)")
                 check(queue.damageReport() == null, "queue.damageReport() = null")
                 val again = expectError { ScrobbleQueue(path).close() }
                 check(again?.status == Status.IO, "second open of the queue -> Status.IO")
@@ -120,13 +124,24 @@ fun main(args: Array<String>) {
                 queue.push(Track("Queue", "accepted beside it $tag", timestamp = now - 30))
                 check(queue.flush(client) == 1L, "queue.flush with a failing play -> 1 sent")
                 val entries = queue.list()
-                check(entries.size == 1 && entries[0].track.track == bad && !entries[0].rejected &&
+                check(entries.size == 1 && entries[0].track.title == bad && !entries[0].rejected &&
                     entries[0].isolatedFailures == 1 && entries[0].lastError?.contains("Operation failed") == true,
                     "queue.list(): the failing play pending, isolatedFailures 1, lastError set")
             }
         }
     } catch (e: LastFmException) {
         check(false, "unexpected $e")
+    }
+
+    // The scrobbler engine and the read layer, on a logged-in client.
+    try {
+        mockClient().use { client ->
+            client.setSessionKey(client.getMobileSession(env("LFM_USERNAME"), env("LFM_PASSWORD")).key)
+            scrobblerChecks(client, dir, tag)
+            readChecks(client)
+        }
+    } catch (e: LastFmException) {
+        check(false, "engine/reads: unexpected $e")
     }
 
     try {
@@ -141,12 +156,8 @@ fun main(args: Array<String>) {
 
 /** setLogger: DEBUG, INFO and ERROR lines from any thread, no secrets, null stops them. */
 private fun loggerChecks() {
-    val client = LastFmClient(env("LFM_API_KEY"), env("LFM_API_SECRET"))
+    val client = mockClient()
     client.use {
-        client.setBaseUrl(env("LFM_BASE_URL"))
-        client.setCaFile(env("LFM_CA_FILE"))
-        client.setRateLimit(0)
-        client.setTimeoutMs(15_000)
         val lines = Collections.synchronizedList(mutableListOf<Pair<LogLevel, String>>())
         client.setLogger(LogLevel.DEBUG) { level, message -> lines.add(level to message) }
         repeat(3) { System.gc() } // only the client holds the callback: it must survive this

@@ -24,7 +24,7 @@ object Status {
 /** The lfm.h this binding mirrors (LFM_VERSION_*); [lfmVersion] is the loaded library's. */
 object HeaderVersion {
     const val MAJOR = 0
-    const val MINOR = 1
+    const val MINOR = 2
     const val PATCH = 0
 }
 
@@ -66,6 +66,20 @@ object CallFlags {
     const val POST = 4
     /** SIGNED | SESSION | POST: what every write method needs. */
     const val WRITE = 7
+    /** The reply rewritten into one stable shape: every list an array, numbers and booleans
+     *  typed, `#text` -> `text`/`name`, `@attr` merged or under `attr`, images `{size: url}`
+     *  (lfm.h's LFM_CALL_NORMALIZE; README.md, "Reading"). */
+    const val NORMALIZE = 8
+    /** Retry transient failures (8, 11, 16, 29, 5xx, network): up to 4 attempts, at most
+     *  3 minutes of waiting. For reads: a write whose reply was lost would be sent again. */
+    const val RETRY = 16
+}
+
+/** lfm_track.chosen_by_user's values ([Track.chosenByUser] null, true, false). */
+internal object ChosenByUser {
+    const val UNKNOWN = 0
+    const val YES = 1
+    const val NO = 2
 }
 
 /**
@@ -102,22 +116,46 @@ data class Track(
     val timestamp: Long = 0,
     val durationSecs: Int = 0,
     val trackNumber: Int = 0,
+    /** Whether the user chose the track (false: a radio, recommendation or shuffle did);
+     *  null: not known, not sent. Last.fm's `chosenByUser`. */
+    val chosenByUser: Boolean? = null,
 ) {
     internal fun fill(t: LfmNative.LfmTrack): LfmNative.LfmTrack {
         t.artist = artist; t.track = title; t.album = album?.ifEmpty { null }
         t.albumArtist = albumArtist?.ifEmpty { null }; t.mbid = mbid?.ifEmpty { null }
         t.timestamp = timestamp; t.durationSecs = durationSecs; t.trackNumber = trackNumber
+        t.chosenByUser = when (chosenByUser) {
+            null -> ChosenByUser.UNKNOWN
+            true -> ChosenByUser.YES
+            false -> ChosenByUser.NO
+        }
         return t
     }
 }
+
+/** A C track (borrowed strings) copied into a [Track]. */
+internal fun LfmNative.LfmTrack.toTrack() = Track(
+    artist ?: "", track ?: "", album, albumArtist, mbid, timestamp, durationSecs, trackNumber,
+    when (chosenByUser) {
+        ChosenByUser.YES -> true
+        ChosenByUser.NO -> false
+        else -> null
+    },
+)
 
 /** A logged-in session. [key] is a secret: it is kept out of [toString]. */
 data class Session(val key: String, val name: String) {
     override fun toString() = "Session(key=<${key.length} chars>, name=$name)"
 }
 
-/** The server's verdict on one scrobbled track: 0 accepted, 1-5 Last.fm's ignored codes. */
-data class Verdict(val ignoredCode: Int, val ignoredMessage: String)
+/** Names Last.fm corrected (its autocorrect); null where it corrected nothing. */
+data class Corrections(val artist: String? = null, val title: String? = null, val album: String? = null) {
+    val isEmpty: Boolean get() = artist == null && title == null && album == null
+}
+
+/** The server's verdict on one scrobbled track: 0 accepted, 1-5 Last.fm's ignored codes;
+ *  [corrections] the names Last.fm corrected (e.g. "beatles" -> "The Beatles"). */
+data class Verdict(val ignoredCode: Int, val ignoredMessage: String, val corrections: Corrections = Corrections())
 
 data class ScrobbleResult(val accepted: Long, val ignored: Long, val verdicts: List<Verdict>)
 
@@ -331,7 +369,8 @@ class LastFmClient(apiKey: String, apiSecret: String) : AutoCloseable {
         error("unreachable: lfm_get_mobile_session succeeded without a key")
     }
 
-    /** Any API method; returns the JSON body as received. */
+    /** Any API method; returns the JSON body as received, or normalized with
+     *  [CallFlags.NORMALIZE], retried through transient failures with [CallFlags.RETRY]. */
     fun call(method: String, params: List<Pair<String, String>> = emptyList(), flags: Int = CallFlags.NONE): String {
         val out = PointerByReference()
         call { h, e -> lib.lfm_call(h, method, params.toNative(), SizeT(params.size.toLong()), flags, out, e) }
@@ -354,11 +393,10 @@ class LastFmClient(apiKey: String, apiSecret: String) : AutoCloseable {
             return ScrobbleResult(
                 lib.lfm_scrobble_result_accepted(r).toLong(),
                 lib.lfm_scrobble_result_ignored(r).toLong(),
-                tracks.indices.map { i ->
-                    Verdict(
-                        lib.lfm_scrobble_result_ignored_code(r, SizeT(i.toLong())),
-                        lib.lfm_scrobble_result_ignored_message(r, SizeT(i.toLong())) ?: "",
-                    )
+                (0 until lib.lfm_scrobble_result_count(r).toLong()).map { i ->
+                    val v = LfmNative.LfmScrobbleVerdict()
+                    check { e -> lib.lfm_scrobble_result_get(r, SizeT(i), v, e) }
+                    Verdict(v.ignoredCode, v.ignoredMessage ?: "", Corrections(v.correctedArtist, v.correctedTrack, v.correctedAlbum))
                 },
             )
         } finally {
@@ -423,10 +461,9 @@ class ScrobbleQueue(path: String) : AutoCloseable {
             return (0 until n).map { i ->
                 val ce = LfmNative.LfmQueueEntry()
                 check { e -> lib.lfm_queue_entries_get(entries, SizeT(i), ce, e) }
-                val t = ce.track
                 QueueEntry(
                     ce.id,
-                    Track(t.artist ?: "", t.track ?: "", t.album, t.albumArtist, t.mbid, t.timestamp, t.durationSecs, t.trackNumber),
+                    ce.track.toTrack(),
                     ce.queuedAt, ce.rejected != 0.toByte(), ce.ignoredCode, ce.apiCode, ce.reason, ce.attempts, ce.isolatedFailures,
                     ce.lastError,
                 )

@@ -43,7 +43,20 @@ internal interface LfmNative : Library {
         @JvmField var value: String? = null
     }
 
-    @Structure.FieldOrder("artist", "track", "album", "albumArtist", "mbid", "timestamp", "durationSecs", "trackNumber", "chosenByUser")
+    /** `lfm_scrobbler_event_fn`: the event and everything it points to are borrowed, valid
+     *  only during the call. */
+    fun interface ScrobblerEventFn : Callback {
+        fun invoke(ctx: Pointer?, event: LfmScrobblerEvent?)
+    }
+
+    /** `lfm_clock_fn`: Unix milliseconds. */
+    fun interface ClockFn : Callback {
+        fun invoke(ctx: Pointer?): Long
+    }
+
+    @Structure.FieldOrder(
+        "artist", "track", "album", "albumArtist", "mbid", "timestamp", "durationSecs", "trackNumber", "chosenByUser",
+    )
     open class LfmTrack : Structure() {
         @JvmField var artist: String? = null
         @JvmField var track: String? = null
@@ -56,6 +69,32 @@ internal interface LfmNative : Library {
         @JvmField var chosenByUser: Int = 0 // LFM_CHOSEN_*: 0 unknown, 1 yes, 2 no (0.2)
 
         class ByValue : LfmTrack(), Structure.ByValue
+        class ByReference : LfmTrack(), Structure.ByReference
+    }
+
+    @Structure.FieldOrder("ignoredCode", "ignoredMessage", "correctedArtist", "correctedTrack", "correctedAlbum")
+    open class LfmScrobbleVerdict : Structure() {
+        @JvmField var ignoredCode: Int = 0
+        @JvmField var ignoredMessage: String? = null
+        @JvmField var correctedArtist: String? = null
+        @JvmField var correctedTrack: String? = null
+        @JvmField var correctedAlbum: String? = null
+    }
+
+    /** Passed by pointer to [ScrobblerEventFn]: JNA builds it on that pointer and reads it (and
+     *  the track) before the call. */
+    @Structure.FieldOrder(
+        "kind", "track", "code", "message", "retryAfterMs", "correctedArtist", "correctedTrack", "correctedAlbum",
+    )
+    open class LfmScrobblerEvent(p: Pointer? = null) : Structure(p) {
+        @JvmField var kind: Int = 0
+        @JvmField var track: LfmTrack.ByReference? = null
+        @JvmField var code: Int = 0
+        @JvmField var message: String? = null
+        @JvmField var retryAfterMs: Long = 0
+        @JvmField var correctedArtist: String? = null
+        @JvmField var correctedTrack: String? = null
+        @JvmField var correctedAlbum: String? = null
     }
 
     @Structure.FieldOrder(
@@ -106,9 +145,9 @@ internal interface LfmNative : Library {
     fun lfm_scrobble(c: Pointer, tracks: Array<LfmTrack>?, n: SizeT, out: PointerByReference, err: PointerByReference): Int
     fun lfm_scrobble_result_accepted(r: Pointer?): SizeT
     fun lfm_scrobble_result_ignored(r: Pointer?): SizeT
-    fun lfm_scrobble_result_ignored_code(r: Pointer?, index: SizeT): Int
-    fun lfm_scrobble_result_ignored_message(r: Pointer?, index: SizeT): String?
     fun lfm_scrobble_result_free(r: Pointer?)
+    fun lfm_scrobble_result_count(r: Pointer?): SizeT
+    fun lfm_scrobble_result_get(r: Pointer, index: SizeT, out: LfmScrobbleVerdict, err: PointerByReference): Int
     fun lfm_scrobble_eligible(durationSecs: Int, playedSecs: Int): Byte
 
     fun lfm_queue_open(path: String, out: PointerByReference, err: PointerByReference): Int
@@ -134,6 +173,34 @@ internal interface LfmNative : Library {
     fun lfm_client_set_root_store(c: Pointer, store: Int, err: PointerByReference): Int
     fun lfm_client_set_connect_timeout_ms(c: Pointer, ms: Int, err: PointerByReference): Int
     fun lfm_client_set_logger(c: Pointer, log: LogFn?, maxLevel: Int, userData: Pointer?, err: PointerByReference): Int
+
+    fun lfm_scrobbler_new(c: Pointer, queuePath: String, out: PointerByReference, err: PointerByReference): Int
+    fun lfm_scrobbler_free(s: Pointer?, timeoutMs: Int)
+    fun lfm_scrobbler_play(s: Pointer, track: LfmTrack, err: PointerByReference): Int
+    fun lfm_scrobbler_pause(s: Pointer, err: PointerByReference): Int
+    fun lfm_scrobbler_resume(s: Pointer, err: PointerByReference): Int
+    fun lfm_scrobbler_seek(s: Pointer, positionMs: Int, err: PointerByReference): Int
+    fun lfm_scrobbler_stop(s: Pointer, err: PointerByReference): Int
+    fun lfm_scrobbler_set_listener(s: Pointer, fn: ScrobblerEventFn?, ctx: Pointer?, err: PointerByReference): Int
+    fun lfm_scrobbler_set_clock(s: Pointer, fn: ClockFn?, ctx: Pointer?, err: PointerByReference): Int
+    fun lfm_scrobbler_set_unknown_duration(s: Pointer, rule: Int, err: PointerByReference): Int
+    fun lfm_scrobbler_set_now_playing_after_pause_ms(s: Pointer, pauseMs: Int, err: PointerByReference): Int
+    fun lfm_scrobbler_flush_now(s: Pointer, err: PointerByReference): Int
+    fun lfm_scrobbler_drain(s: Pointer, timeoutMs: Int, pending: SizeTByReference?, err: PointerByReference): Int
+    fun lfm_scrobbler_pending(s: Pointer, pending: SizeTByReference, err: PointerByReference): Int
+
+    fun lfm_pager_open(c: Pointer, method: String, params: Array<LfmParam>?, n: SizeT, flags: Int, out: PointerByReference, err: PointerByReference): Int
+    fun lfm_pager_open_after(c: Pointer, method: String, params: Array<LfmParam>?, n: SizeT, flags: Int, mark: String, out: PointerByReference, err: PointerByReference): Int
+    fun lfm_pager_resume(c: Pointer, state: String, flags: Int, out: PointerByReference, err: PointerByReference): Int
+    fun lfm_pager_next(p: Pointer, outJson: PointerByReference, err: PointerByReference): Int
+    fun lfm_pager_total(p: Pointer?): Long
+    fun lfm_pager_total_pages(p: Pointer?): Long
+    fun lfm_pager_page(p: Pointer?): Long
+    fun lfm_pager_state(p: Pointer, outJson: PointerByReference, err: PointerByReference): Int
+    fun lfm_pager_mark(p: Pointer, outJson: PointerByReference, err: PointerByReference): Int
+    fun lfm_pager_set_max_attempts(p: Pointer, attempts: Int, err: PointerByReference): Int
+    fun lfm_pager_set_max_wait_ms(p: Pointer, maxWaitMs: Int, err: PointerByReference): Int
+    fun lfm_pager_free(p: Pointer?)
 
     companion object {
         /** Loaded from `jna.library.path`, then the system's search path (LD_LIBRARY_PATH,
