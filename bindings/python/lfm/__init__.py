@@ -19,20 +19,25 @@ located through ``$LFM_LIBRARY``, then pkg-config, then the system search path.
 from __future__ import annotations
 
 import ctypes
+import sys
 import threading
+import time
+import traceback
 from contextlib import contextmanager
 from ctypes import byref, c_size_t, c_void_p
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Mapping, Optional, Sequence, Tuple, Union
+from typing import Callable, Iterable, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _native
-from ._abi import CallFlags, HeaderVersion, LogLevel, RootStore, Service, Status
+from ._abi import (CallFlags, Chosen, EventKind, HeaderVersion, LogLevel, RootStore, Service,
+                   Status, UnknownDuration)
 from ._native import LibraryNotFound, lib
 
 __all__ = [
-    "CallFlags", "Client", "HeaderVersion", "LfmError", "LibraryNotFound", "LogLevel", "RootStore", "Service", "Queue", "QueueEntry",
-    "ScrobbleResult", "Session", "Status", "Track", "Verdict", "scrobble_eligible",
-    "sign", "version",
+    "CallFlags", "Chosen", "Client", "Corrections", "Event", "EventKind", "HeaderVersion",
+    "LfmError", "LibraryNotFound", "LogLevel", "RootStore", "Service", "Queue", "QueueEntry",
+    "ScrobbleResult", "Scrobbler", "Session", "Status", "Track", "UnknownDuration", "Verdict",
+    "scrobble_eligible", "sign", "version",
 ]
 
 
@@ -98,6 +103,20 @@ def _dec(b: Optional[bytes]) -> Optional[str]:
     return None if b is None else b.decode("utf-8")
 
 
+def _guarded(fn, fallback=None):
+    """Wrap a Python function called from C: an exception it raises is printed and swallowed
+    (it must never unwind into the library), and ``fallback()`` is returned instead."""
+
+    def call(*args):
+        try:
+            return fn(*args)
+        except BaseException:  # noqa: BLE001 - must not propagate into C
+            traceback.print_exc(file=sys.stderr)
+            return None if fallback is None else fallback()
+
+    return call
+
+
 Params = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
 
 
@@ -140,17 +159,20 @@ class Track:
     timestamp: int = 0        # UTC Unix seconds when playback started
     duration_secs: int = 0
     track_number: int = 0
+    chosen_by_user: Optional[bool] = None  # Last.fm's chosenByUser; None = unknown, not sent
 
     def _to_c(self) -> _native.lfm_track:
         opt = lambda s: _enc(s) if s else None  # noqa: E731
+        chosen = {None: Chosen.UNKNOWN, True: Chosen.YES, False: Chosen.NO}[self.chosen_by_user]
         return _native.lfm_track(_enc(self.artist), _enc(self.title), opt(self.album),
                                  opt(self.album_artist), opt(self.mbid), self.timestamp,
-                                 self.duration_secs, self.track_number)
+                                 self.duration_secs, self.track_number, int(chosen))
 
     @classmethod
     def _from_c(cls, t: _native.lfm_track) -> "Track":
+        chosen = {Chosen.YES: True, Chosen.NO: False}.get(t.chosen_by_user)
         return cls(_dec(t.artist) or "", _dec(t.track) or "", _dec(t.album), _dec(t.album_artist),
-                   _dec(t.mbid), t.timestamp, t.duration_secs, t.track_number)
+                   _dec(t.mbid), t.timestamp, t.duration_secs, t.track_number, chosen)
 
 
 @dataclass(frozen=True)
@@ -163,9 +185,28 @@ class Session:
 
 
 @dataclass(frozen=True)
+class Corrections:
+    """Last.fm's corrections to a play's names (its autocorrect); None where it changed
+    nothing. False when it corrected nothing at all."""
+
+    artist: Optional[str] = None
+    title: Optional[str] = None  # the track's title (corrected_track in C)
+    album: Optional[str] = None
+
+    @classmethod
+    def _from_c(cls, c) -> "Corrections":
+        """From any C struct with corrected_artist/_track/_album (copies the strings)."""
+        return cls(_dec(c.corrected_artist), _dec(c.corrected_track), _dec(c.corrected_album))
+
+    def __bool__(self) -> bool:
+        return any(v is not None for v in (self.artist, self.title, self.album))
+
+
+@dataclass(frozen=True)
 class Verdict:
     ignored_code: int     # 0 accepted; 1-5 Last.fm's ignored codes
     ignored_message: str  # "" when accepted
+    corrections: Corrections = field(default_factory=Corrections)
 
 
 @dataclass(frozen=True)
@@ -213,12 +254,12 @@ class _Handle:
                 self._busy -= 1
                 self._cv.notify_all()
 
-    def close(self) -> None:
+    def close(self, *free_args) -> None:
         with self._cv:
             while self._busy:
                 self._cv.wait()
             if self._ptr is not None:
-                self._free(self._ptr)
+                self._free(self._ptr, *free_args)
                 self._ptr = None
 
     @property
@@ -318,13 +359,9 @@ class Client(_Owner):
             return
 
         def trampoline(_user_data, level, message):
-            try:
-                logger(LogLevel(level), (message or b"").decode("utf-8", "replace"))
-            except Exception:  # noqa: BLE001 - must not propagate into C
-                import traceback
-                traceback.print_exc()
+            logger(LogLevel(level), (message or b"").decode("utf-8", "replace"))
 
-        callback = _native.LOG_FN(trampoline)
+        callback = _native.LOG_FN(_guarded(trampoline))
         self._loggers = getattr(self, "_loggers", []) + [callback]
         self._do(lib.lfm_client_set_logger, ctypes.cast(callback, c_void_p), int(max_level), None)
 
@@ -395,12 +432,14 @@ class Client(_Owner):
         self._do(lib.lfm_scrobble, arr, len(tracks), byref(out))
         try:
             r = out.value
-            verdicts = tuple(
-                Verdict(lib.lfm_scrobble_result_ignored_code(r, i),
-                        _dec(lib.lfm_scrobble_result_ignored_message(r, i)) or "")
-                for i in range(len(tracks)))
+            verdicts = []
+            for i in range(lib.lfm_scrobble_result_count(r)):
+                v = _native.lfm_scrobble_verdict()
+                _invoke(lib.lfm_scrobble_result_get, r, i, byref(v))
+                verdicts.append(Verdict(v.ignored_code, _dec(v.ignored_message) or "",
+                                        Corrections._from_c(v)))
             return ScrobbleResult(lib.lfm_scrobble_result_accepted(r),
-                                  lib.lfm_scrobble_result_ignored(r), verdicts)
+                                  lib.lfm_scrobble_result_ignored(r), tuple(verdicts))
         finally:
             lib.lfm_scrobble_result_free(out)
 
@@ -467,3 +506,170 @@ class Queue(_Owner):
         out = c_void_p()
         self._do(lib.lfm_queue_damage_report, byref(out))
         return _take_string(out)
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something a :class:`Scrobbler` did (copied out of the C event: keep it freely)."""
+
+    kind: Union[EventKind, int]  # an int for a kind this binding does not know yet
+    track: Optional[Track]       # the play (timestamp: when it started); None for DEFERRED, AUTH_LOST
+    code: int                    # Last.fm's ignored code or API error, 0 if none
+    message: str                 # reason or error text, "" if none; never a secret
+    retry_after_ms: int          # DEFERRED: ms (by the scrobbler's clock) until the next try
+    corrections: Corrections     # Last.fm's corrections (NOW_PLAYING, DELIVERED); falsy if none
+
+    @classmethod
+    def _from_c(cls, e: _native.lfm_scrobbler_event) -> "Event":
+        try:
+            kind: Union[EventKind, int] = EventKind(e.kind)
+        except ValueError:
+            kind = e.kind
+        track = Track._from_c(e.track.contents) if e.track else None
+        return cls(kind, track, e.code, (e.message or b"").decode("utf-8", "replace"),
+                   e.retry_after_ms, Corrections._from_c(e))
+
+
+# Native callbacks of closed scrobblers. A scrobbler freed from inside its listener, or one
+# whose thread outlived close()'s timeout, may still hold them: they stay valid (and inert)
+# for the life of the process. A few hundred bytes per scrobbler.
+_RETIRED_CALLBACKS: list = []
+
+
+class Scrobbler(_Owner):
+    """The scrobbling engine for one player: tell it what the player does, it decides when a
+    play counts (Last.fm's rule on time actually listened: pauses and seeks excluded), sends
+    now playing, and delivers through the durable queue file at ``queue_path`` on its own
+    threads, with back-off. Plays not delivered when it closes stay in the file for the next
+    Scrobbler on it.
+
+        with lfm.Scrobbler(client, "plays.lfmq", listener=print) as s:
+            s.play(lfm.Track("Björk", "Jóga", duration_secs=305))
+            s.pause(); s.resume(); s.seek(60_000)
+            s.stop()                       # the track ended: queued if it was due
+
+    Player calls return at once whatever the network does. ``listener(event: Event)`` runs on
+    the scrobbler's delivery thread, one call per event, in order; it may call the scrobbler
+    and the client back, should return promptly, and an exception it raises is printed and
+    swallowed. The scrobbler keeps its own reference to the client. ``close()`` (or leaving
+    the ``with`` block) stops it within ``timeout_ms``.
+    """
+
+    def __init__(self, client: Client, queue_path, listener: Optional[Callable[[Event], None]] = None,
+                 clock: Optional[Callable[[], int]] = None):
+        out = c_void_p()
+        with client._h.use() as cptr:
+            _invoke(lib.lfm_scrobbler_new, cptr, _enc(str(queue_path)), byref(out))
+        self._h = _Handle(out.value, lib.lfm_scrobbler_free, "Scrobbler")
+        # What the native trampolines call; emptied by close() so that retired callbacks
+        # hold nothing of the caller's.
+        self._targets: dict = {"listener": None, "clock": None}
+        self._callbacks: list = []  # every CFUNCTYPE handed to C, alive at least as long as this
+        if clock is not None:
+            self.set_clock(clock)
+        if listener is not None:
+            self.set_listener(listener)
+
+    # Player events: none waits on the network.
+    def play(self, track: Track) -> None:
+        """A track starts at position 0; the same track again is a new play (repeat-one).
+        Its timestamp is now (by the scrobbler's clock): ``track.timestamp`` is ignored."""
+        t = track._to_c()
+        self._do(lib.lfm_scrobbler_play, byref(t))
+
+    def pause(self) -> None:
+        self._do(lib.lfm_scrobbler_pause)
+
+    def resume(self) -> None:
+        self._do(lib.lfm_scrobbler_resume)
+
+    def seek(self, position_ms: int) -> None:
+        """The position jumped (either way): adds no listened time, starts no new play."""
+        self._do(lib.lfm_scrobbler_seek, position_ms)
+
+    def stop(self) -> None:
+        """The track ended or the user stopped: queued if due, else no scrobble."""
+        self._do(lib.lfm_scrobbler_stop)
+
+    def _install(self, key: str, fn, native_type, trampoline):
+        """Make ``fn`` (None: nothing) the target of ``key`` and return the C function
+        pointer to hand to the library: ``trampoline``, guarded, as a ``native_type``,
+        kept alive with this scrobbler and past its close."""
+        self._targets[key] = fn
+        if fn is None:
+            return None
+        callback = native_type(trampoline)
+        self._callbacks.append(callback)
+        return ctypes.cast(callback, c_void_p)
+
+    def set_listener(self, listener: Optional[Callable[[Event], None]]) -> None:
+        """Report events to ``listener(event)`` on the delivery thread; None: to nobody."""
+        targets = self._targets
+
+        def trampoline(_ctx, event):
+            fn = targets["listener"]
+            if fn is not None:
+                fn(Event._from_c(event.contents))
+
+        self._do(lib.lfm_scrobbler_set_listener,
+                 self._install("listener", listener, _native.EVENT_FN, _guarded(trampoline)), None)
+
+    def set_clock(self, clock: Optional[Callable[[], int]]) -> None:
+        """Read every time (listened time, play timestamps, back-off) from ``clock()``, Unix
+        milliseconds, instead of the system clock; None goes back to it. For tests and
+        simulations: set it before the first player event (or pass ``clock=`` to the
+        constructor). Called from several threads at once; the worker re-reads it every
+        50 ms of real time. Should it raise, the last time it gave is used."""
+        targets, last = self._targets, [int(time.time() * 1000)]
+
+        def trampoline(_ctx):
+            fn = targets["clock"]
+            last[0] = int(fn()) if fn is not None else int(time.time() * 1000)
+            return last[0]
+
+        self._do(lib.lfm_scrobbler_set_clock,
+                 self._install("clock", clock, _native.CLOCK_FN,
+                               _guarded(trampoline, lambda: last[0])), None)
+
+    def set_unknown_duration(self, rule: UnknownDuration) -> None:
+        """Scrobble plays of unknown duration (0) after 4 minutes (default) or never."""
+        self._do(lib.lfm_scrobbler_set_unknown_duration, int(rule))
+
+    def set_now_playing_after_pause_ms(self, pause_ms: Optional[int]) -> None:
+        """Resuming after a pause longer than this resends now playing (default 5 minutes);
+        None: never."""
+        self._do(lib.lfm_scrobbler_set_now_playing_after_pause_ms,
+                 0xFFFFFFFF if pause_ms is None else pause_ms)
+
+    def flush_now(self) -> None:
+        """Try delivering now, skipping the current back-off wait once (the network is back)."""
+        self._do(lib.lfm_scrobbler_flush_now)
+
+    def drain(self, timeout_ms: int) -> int:
+        """Block (GIL released) until no play is pending or ``timeout_ms`` passes; returns
+        how many are left. Does not skip a back-off wait."""
+        n = c_size_t()
+        self._do(lib.lfm_scrobbler_drain, timeout_ms, byref(n))
+        return n.value
+
+    def pending(self) -> int:
+        """Plays due and not delivered yet (rejected ones not counted)."""
+        n = c_size_t()
+        self._do(lib.lfm_scrobbler_pending, byref(n))
+        return n.value
+
+    def close(self, timeout_ms: int = 2000) -> None:
+        """Stop within ``timeout_ms``: a play due by now is queued first, nothing more is sent
+        and no event is reported after this returns; undelivered plays stay in the queue file.
+        From inside the listener it returns at once and the threads end on their own.
+        Idempotent."""
+        h = getattr(self, "_h", None)
+        if h is None or h.closed:
+            return
+        h.close(timeout_ms)
+        self._targets["listener"] = self._targets["clock"] = None
+        _RETIRED_CALLBACKS.extend(self._callbacks)
+        self._callbacks = []
+
+    def __del__(self) -> None:
+        self.close()
