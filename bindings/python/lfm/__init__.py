@@ -19,6 +19,7 @@ located through ``$LFM_LIBRARY``, then pkg-config, then the system search path.
 from __future__ import annotations
 
 import ctypes
+import json
 import sys
 import threading
 import time
@@ -35,7 +36,7 @@ from ._native import LibraryNotFound, lib
 
 __all__ = [
     "CallFlags", "Chosen", "Client", "Corrections", "Event", "EventKind", "HeaderVersion",
-    "LfmError", "LibraryNotFound", "LogLevel", "RootStore", "Service", "Queue", "QueueEntry",
+    "LfmError", "LibraryNotFound", "LogLevel", "Pager", "RootStore", "Service", "Queue", "QueueEntry",
     "ScrobbleResult", "Scrobbler", "Session", "Status", "Track", "UnknownDuration", "Verdict",
     "scrobble_eligible", "sign", "version",
 ]
@@ -412,7 +413,8 @@ class Client(_Owner):
 
     def call(self, method: str, params: Optional[Params] = None,
              flags: CallFlags = CallFlags.NONE) -> str:
-        """Call any API method; returns the JSON body as received."""
+        """Call any API method; returns the JSON body as received (CallFlags.NORMALIZE:
+        in liblfm's normalized shape; CallFlags.RETRY: retried through transient errors)."""
         arr, n = _params(params)
         out = c_void_p()
         try:
@@ -420,6 +422,13 @@ class Client(_Owner):
         finally:
             body = _take_string(out)
         return body or ""
+
+    def pages(self, method: str, params: Optional[Params] = None,
+              flags: CallFlags = CallFlags.NONE) -> "Pager":
+        """Every page of a paginated method (user.getRecentTracks, user.getLovedTracks,
+        user.getTopArtists), each a JSON array of its normalized items: ``for page in
+        client.pages("user.getRecentTracks", {"user": "rj"})``. See :class:`Pager`."""
+        return Pager(self, method, params, flags)
 
     def update_now_playing(self, track: Track) -> None:
         t = track._to_c()
@@ -673,3 +682,113 @@ class Scrobbler(_Owner):
 
     def __del__(self) -> None:
         self.close()
+
+
+class Pager(_Owner):
+    """A walk over every page of a paginated method; an iterator of pages, each the JSON
+    text of an array of the page's normalized items (as :meth:`Client.call` returns JSON
+    text; :meth:`items` parses them). Every item comes once: for user.getRecentTracks the
+    now-playing item is dropped without losing a play, plays sharing a second survive page
+    boundaries, and ``from``/``to`` (Unix seconds, inclusive) bound the walk. Transient
+    failures are retried (6 attempts, see :meth:`set_max_attempts`); when they are used up
+    ``next()`` raises :class:`LfmError` and the pager stays on that page: iterate again to
+    retry it, or save :meth:`state` and :meth:`resume` later.
+
+        with client.pages("user.getRecentTracks", {"user": "rj"}) as pager:
+            for play in pager.items():
+                print(play["date"]["uts"], play["artist"]["name"], play["name"])
+            mark = pager.mark()        # next time: lfm.Pager(..., after=mark)
+
+    ``after`` starts an incremental import where an earlier walk's :meth:`mark` ended.
+    Use one pager from one thread at a time. Holds its own reference to the client.
+    """
+
+    def __init__(self, client: Client, method: str, params: Optional[Params] = None,
+                 flags: CallFlags = CallFlags.NONE, after: Optional[str] = None):
+        arr, n = _params(params)
+        out = c_void_p()
+        with client._h.use() as cptr:
+            if after is None:
+                _invoke(lib.lfm_pager_open, cptr, _enc(method), arr, n, int(flags), byref(out))
+            else:
+                _invoke(lib.lfm_pager_open_after, cptr, _enc(method), arr, n, int(flags),
+                        _enc(after), byref(out))
+        self._h = _Handle(out.value, lib.lfm_pager_free, "Pager")
+
+    @classmethod
+    def resume(cls, client: Client, state: str, flags: CallFlags = CallFlags.NONE) -> "Pager":
+        """The pager a saved :meth:`state` describes: it continues without a gap or a repeat."""
+        out = c_void_p()
+        with client._h.use() as cptr:
+            _invoke(lib.lfm_pager_resume, cptr, _enc(state), int(flags), byref(out))
+        pager = cls.__new__(cls)
+        pager._h = _Handle(out.value, lib.lfm_pager_free, "Pager")
+        return pager
+
+    def __iter__(self) -> "Pager":
+        return self
+
+    def __next__(self) -> str:
+        """The next page (a JSON array, never empty); StopIteration at the end. Blocks (GIL
+        released) for the request, its retries and the rate limit."""
+        out = c_void_p()
+        try:
+            self._do(lib.lfm_pager_next, byref(out))
+        finally:
+            page = _take_string(out)
+        if page is None:
+            raise StopIteration
+        return page
+
+    def items(self) -> Iterator[dict]:
+        """Every remaining item, parsed, page after page."""
+        for page in self:
+            yield from json.loads(page)
+
+    def _number(self, fn) -> Optional[int]:
+        with self._h.use() as ptr:
+            n = fn(ptr)
+        return None if n < 0 else n
+
+    @property
+    def total(self) -> Optional[int]:
+        """Items in all as Last.fm reported them (latest page); None before the first page."""
+        return self._number(lib.lfm_pager_total)
+
+    @property
+    def total_pages(self) -> Optional[int]:
+        """Pages in all as Last.fm reported them; None before the first page."""
+        return self._number(lib.lfm_pager_total_pages)
+
+    @property
+    def page(self) -> int:
+        """Pages done: the number of the page last delivered (0 before the first)."""
+        return self._number(lib.lfm_pager_page) or 0
+
+    def state(self) -> str:
+        """Where the walk is, as JSON for :meth:`resume` (no secret in it)."""
+        out = c_void_p()
+        try:
+            self._do(lib.lfm_pager_state, byref(out))
+        finally:
+            state = _take_string(out)
+        return state or ""
+
+    def mark(self) -> Optional[str]:
+        """The newest second delivered and its plays (user.getRecentTracks), as JSON for
+        ``Pager(..., after=mark)``; None if nothing was delivered."""
+        out = c_void_p()
+        try:
+            self._do(lib.lfm_pager_mark, byref(out))
+        finally:
+            mark = _take_string(out)
+        return mark
+
+    def set_max_attempts(self, attempts: int) -> None:
+        """Attempts per page, the first included (default 6; 1: no retry)."""
+        self._do(lib.lfm_pager_set_max_attempts, attempts)
+
+    def set_max_wait_ms(self, max_wait_ms: int) -> None:
+        """The longest wait between two attempts (default 15 minutes; the server's
+        suggestion included, e.g. 30 s after error 29)."""
+        self._do(lib.lfm_pager_set_max_wait_ms, max_wait_ms)

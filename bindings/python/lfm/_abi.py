@@ -43,6 +43,8 @@ class CallFlags(enum.IntFlag):
     SESSION = 2  # add the client's session key
     POST = 4     # form-encoded POST instead of GET
     WRITE = 7    # all three: what every write method needs
+    NORMALIZE = 8  # rewrite the reply into liblfm's normalized shape (lists always arrays, ...)
+    RETRY = 16     # retry transient failures (8, 11, 16, 29, 5xx, network): 4 attempts, bounded waits
 
 
 class Service(enum.IntEnum):

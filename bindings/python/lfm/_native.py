@@ -151,6 +151,19 @@ PROTOTYPES = {
     "lfm_scrobbler_flush_now": (_status, [_handle, _err]),
     "lfm_scrobbler_drain": (_status, [_handle, c_uint32, POINTER(c_size_t), _err]),
     "lfm_scrobbler_pending": (_status, [_handle, POINTER(c_size_t), _err]),
+    "lfm_pager_open": (_status, [_handle, c_char_p, POINTER(lfm_param), c_size_t, c_uint32, _out, _err]),
+    "lfm_pager_open_after": (_status, [_handle, c_char_p, POINTER(lfm_param), c_size_t, c_uint32,
+                                       c_char_p, _out, _err]),
+    "lfm_pager_resume": (_status, [_handle, c_char_p, c_uint32, _out, _err]),
+    "lfm_pager_next": (_status, [_handle, _out, _err]),
+    "lfm_pager_total": (c_int64, [_handle]),
+    "lfm_pager_total_pages": (c_int64, [_handle]),
+    "lfm_pager_page": (c_int64, [_handle]),
+    "lfm_pager_state": (_status, [_handle, _out, _err]),
+    "lfm_pager_mark": (_status, [_handle, _out, _err]),
+    "lfm_pager_set_max_attempts": (_status, [_handle, c_uint32, _err]),
+    "lfm_pager_set_max_wait_ms": (_status, [_handle, c_uint32, _err]),
+    "lfm_pager_free": (None, [_handle]),
 }
 
 # void (*lfm_log_fn)(void *user_data, int32_t level, const char *message)

@@ -160,7 +160,7 @@ def test_queue_counts_isolated_failures(client, session, tmp_path):
         q.push(lfm.Track("Queue", f"accepted beside it {TAG}", timestamp=now - 30))
         assert q.flush(client) == 1
         [entry] = q.list()
-        assert (entry.track.track, entry.rejected, entry.isolated_failures) == (bad.track, False, 1)
+        assert (entry.track.title, entry.rejected, entry.isolated_failures) == (bad.title, False, 1)
         assert entry.attempts >= entry.isolated_failures
         assert "Operation failed" in entry.last_error
 
