@@ -297,6 +297,16 @@ class _Owner:
         with self._h.use() as ptr:
             _invoke(fn, ptr, *args)
 
+    def _string(self, fn, *args) -> Optional[str]:
+        """``fn(handle, *args, char **out, lfm_error **)``: the library-owned string it
+        gives, copied and freed (also when the call fails); None for NULL."""
+        out = c_void_p()
+        try:
+            self._do(fn, *args, byref(out))
+        finally:
+            text = _take_string(out)
+        return text
+
 
 class Client(_Owner):
     """A Last.fm API client. Use as a context manager, or call close()."""
@@ -368,22 +378,12 @@ class Client(_Owner):
 
     def get_token(self) -> str:
         """Desktop login, step 1: a request token (auth.getToken)."""
-        out = c_void_p()
-        try:
-            self._do(lib.lfm_get_token, byref(out))
-        finally:
-            token = _take_string(out)
-        return token or ""
+        return self._string(lib.lfm_get_token) or ""
 
     def auth_url(self, token: Optional[str], callback_url: Optional[str] = None) -> str:
         """The page the user opens to approve the application. No I/O."""
-        out = c_void_p()
-        try:
-            self._do(lib.lfm_auth_url, None if token is None else _enc(token),
-                     None if callback_url is None else _enc(callback_url), byref(out))
-        finally:
-            url = _take_string(out)
-        return url or ""
+        return self._string(lib.lfm_auth_url, None if token is None else _enc(token),
+                            None if callback_url is None else _enc(callback_url)) or ""
 
     def get_session(self, token: str) -> Session:
         """Exchange an approved token for a session; before approval: LfmError, api_code 14."""
@@ -416,12 +416,7 @@ class Client(_Owner):
         """Call any API method; returns the JSON body as received (CallFlags.NORMALIZE:
         in liblfm's normalized shape; CallFlags.RETRY: retried through transient errors)."""
         arr, n = _params(params)
-        out = c_void_p()
-        try:
-            self._do(lib.lfm_call, _enc(method), arr, n, int(flags), byref(out))
-        finally:
-            body = _take_string(out)
-        return body or ""
+        return self._string(lib.lfm_call, _enc(method), arr, n, int(flags)) or ""
 
     def pages(self, method: str, params: Optional[Params] = None,
               flags: CallFlags = CallFlags.NONE) -> "Pager":
@@ -731,11 +726,7 @@ class Pager(_Owner):
     def __next__(self) -> str:
         """The next page (a JSON array, never empty); StopIteration at the end. Blocks (GIL
         released) for the request, its retries and the rate limit."""
-        out = c_void_p()
-        try:
-            self._do(lib.lfm_pager_next, byref(out))
-        finally:
-            page = _take_string(out)
+        page = self._string(lib.lfm_pager_next)
         if page is None:
             raise StopIteration
         return page
@@ -767,22 +758,12 @@ class Pager(_Owner):
 
     def state(self) -> str:
         """Where the walk is, as JSON for :meth:`resume` (no secret in it)."""
-        out = c_void_p()
-        try:
-            self._do(lib.lfm_pager_state, byref(out))
-        finally:
-            state = _take_string(out)
-        return state or ""
+        return self._string(lib.lfm_pager_state) or ""
 
     def mark(self) -> Optional[str]:
         """The newest second delivered and its plays (user.getRecentTracks), as JSON for
         ``Pager(..., after=mark)``; None if nothing was delivered."""
-        out = c_void_p()
-        try:
-            self._do(lib.lfm_pager_mark, byref(out))
-        finally:
-            mark = _take_string(out)
-        return mark
+        return self._string(lib.lfm_pager_mark)
 
     def set_max_attempts(self, attempts: int) -> None:
         """Attempts per page, the first included (default 6; 1: no retry)."""
