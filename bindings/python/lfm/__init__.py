@@ -259,9 +259,11 @@ class _Handle:
         with self._cv:
             while self._busy:
                 self._cv.wait()
-            if self._ptr is not None:
-                self._free(self._ptr, *free_args)
-                self._ptr = None
+            ptr, self._ptr = self._ptr, None
+        # Freed outside the lock: a scrobbler's free waits for a listener call under way,
+        # and that call may use the handle (it then gets "closed" instead of a deadlock).
+        if ptr is not None:
+            self._free(ptr, *free_args)
 
     @property
     def closed(self) -> bool:

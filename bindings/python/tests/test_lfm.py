@@ -375,6 +375,35 @@ def test_scrobbler_keeps_plays_through_auth_lost_and_close(client, session, env,
     assert stored_plays(client, title) == [("Python Engine", title, started)]
 
 
+def test_scrobbler_close_while_the_listener_uses_it(client, session, tmp_path):
+    """close() waits for a listener call under way; that call using the scrobbler gets
+    'closed' (ValueError) instead of a deadlock."""
+    entered, go, outcome = threading.Event(), threading.Event(), []
+
+    def listener(event):
+        if entered.is_set():
+            return
+        entered.set()
+        go.wait(30)
+        try:
+            outcome.append(s.pending())
+        except ValueError as e:
+            outcome.append(e)
+
+    s = lfm.Scrobbler(client, tmp_path / "reentrant.lfmq", listener=listener)
+    s.play(lfm.Track("Python Engine", f"reentrant {TAG}", duration_secs=200))
+    assert entered.wait(30)  # the listener is running (now playing), held
+    closer = threading.Thread(target=s.close, args=(5000,), daemon=True)
+    closer.start()
+    deadline = time.monotonic() + 10
+    while not s.closed and time.monotonic() < deadline:
+        time.sleep(0.01)
+    go.set()
+    closer.join(30)
+    assert not closer.is_alive(), "close() and the listener deadlocked"
+    assert len(outcome) == 1 and isinstance(outcome[0], ValueError) and "closed" in str(outcome[0])
+
+
 def test_scrobble_result_reports_corrections(client, session):
     now = int(time.time())
     result = client.scrobble([lfm.Track("beatles", f"let it be {TAG}", album="let it be", timestamp=now - 900),
