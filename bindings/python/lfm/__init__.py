@@ -9,6 +9,9 @@
         except lfm.LfmError as e:
             if e.api_code == 4: ...                                  # wrong password
         client.scrobble([lfm.Track("Björk", "Jóga", timestamp=started)])
+        with lfm.Scrobbler(client, "plays.lfmq", listener=print) as s:  # the engine
+            s.play(lfm.Track("Björk", "Jóga", duration_secs=305)); s.stop()
+        for page in client.pages("user.getRecentTracks", {"user": "rj"}): ...
 
 Errors are :class:`LfmError` (``status``, ``api_code``, ``http_status``, ``retry_after_ms``,
 ``retryable``). Blocking calls release the GIL, and a :class:`Client` or :class:`Queue` may
