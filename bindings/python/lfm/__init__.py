@@ -668,7 +668,8 @@ class Scrobbler(_Owner):
         return n.value
 
     def close(self, timeout_ms: int = 2000) -> None:
-        """Stop within ``timeout_ms``: a play due by now is queued first, nothing more is sent
+        """Wait for calls in flight on other threads (a ``drain`` included), then stop within
+        ``timeout_ms``: a play due by now is queued first, nothing more is sent
         and no event is reported after this returns; undelivered plays stay in the queue file.
         From inside the listener it returns at once and the threads end on their own.
         Idempotent."""
