@@ -174,7 +174,9 @@ def python_abi() -> Abi:
     spec.loader.exec_module(mod)
     abi = Abi("python")
     groups = {"Status": None, "CallFlags": "LFM_CALL_", "Service": "LFM_SERVICE_",
-              "RootStore": "LFM_ROOTS_", "LogLevel": "LFM_LOG_", "HeaderVersion": "LFM_VERSION_"}
+              "RootStore": "LFM_ROOTS_", "LogLevel": "LFM_LOG_", "HeaderVersion": "LFM_VERSION_",
+              "Chosen": "LFM_CHOSEN_", "EventKind": "LFM_EVENT_",
+              "UnknownDuration": "LFM_UNKNOWN_DURATION_"}
     for cls, prefix in groups.items():
         holder = getattr(mod, cls)
         members = holder.__members__ if hasattr(holder, "__members__") else {

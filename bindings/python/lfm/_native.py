@@ -19,6 +19,7 @@ from ctypes import (
     c_bool,
     c_char_p,
     c_int32,
+    c_int64,
     c_size_t,
     c_uint16,
     c_uint32,
@@ -26,7 +27,7 @@ from ctypes import (
     c_void_p,
 )
 
-from ._abi import lfm_param, lfm_queue_entry, lfm_track
+from ._abi import lfm_param, lfm_queue_entry, lfm_scrobble_verdict, lfm_scrobbler_event, lfm_track
 
 
 class LibraryNotFound(OSError):
@@ -134,10 +135,43 @@ PROTOTYPES = {
     "lfm_client_set_root_store": (_status, [_handle, c_int32, _err]),
     "lfm_client_set_connect_timeout_ms": (_status, [_handle, c_uint32, _err]),
     "lfm_client_set_logger": (_status, [_handle, ctypes.c_void_p, c_int32, c_void_p, _err]),
+    "lfm_scrobble_result_count": (c_size_t, [_handle]),
+    "lfm_scrobble_result_get": (_status, [_handle, c_size_t, POINTER(lfm_scrobble_verdict), _err]),
+    "lfm_scrobbler_new": (_status, [_handle, c_char_p, _out, _err]),
+    "lfm_scrobbler_free": (None, [_handle, c_uint32]),
+    "lfm_scrobbler_play": (_status, [_handle, POINTER(lfm_track), _err]),
+    "lfm_scrobbler_pause": (_status, [_handle, _err]),
+    "lfm_scrobbler_resume": (_status, [_handle, _err]),
+    "lfm_scrobbler_seek": (_status, [_handle, c_uint32, _err]),
+    "lfm_scrobbler_stop": (_status, [_handle, _err]),
+    "lfm_scrobbler_set_listener": (_status, [_handle, c_void_p, c_void_p, _err]),
+    "lfm_scrobbler_set_clock": (_status, [_handle, c_void_p, c_void_p, _err]),
+    "lfm_scrobbler_set_unknown_duration": (_status, [_handle, c_int32, _err]),
+    "lfm_scrobbler_set_now_playing_after_pause_ms": (_status, [_handle, c_uint32, _err]),
+    "lfm_scrobbler_flush_now": (_status, [_handle, _err]),
+    "lfm_scrobbler_drain": (_status, [_handle, c_uint32, POINTER(c_size_t), _err]),
+    "lfm_scrobbler_pending": (_status, [_handle, POINTER(c_size_t), _err]),
+    "lfm_pager_open": (_status, [_handle, c_char_p, POINTER(lfm_param), c_size_t, c_uint32, _out, _err]),
+    "lfm_pager_open_after": (_status, [_handle, c_char_p, POINTER(lfm_param), c_size_t, c_uint32,
+                                       c_char_p, _out, _err]),
+    "lfm_pager_resume": (_status, [_handle, c_char_p, c_uint32, _out, _err]),
+    "lfm_pager_next": (_status, [_handle, _out, _err]),
+    "lfm_pager_total": (c_int64, [_handle]),
+    "lfm_pager_total_pages": (c_int64, [_handle]),
+    "lfm_pager_page": (c_int64, [_handle]),
+    "lfm_pager_state": (_status, [_handle, _out, _err]),
+    "lfm_pager_mark": (_status, [_handle, _out, _err]),
+    "lfm_pager_set_max_attempts": (_status, [_handle, c_uint32, _err]),
+    "lfm_pager_set_max_wait_ms": (_status, [_handle, c_uint32, _err]),
+    "lfm_pager_free": (None, [_handle]),
 }
 
 # void (*lfm_log_fn)(void *user_data, int32_t level, const char *message)
 LOG_FN = ctypes.CFUNCTYPE(None, c_void_p, c_int32, c_char_p)
+# void (*lfm_scrobbler_event_fn)(void *ctx, const lfm_scrobbler_event *event)
+EVENT_FN = ctypes.CFUNCTYPE(None, c_void_p, POINTER(lfm_scrobbler_event))
+# int64_t (*lfm_clock_fn)(void *ctx)
+CLOCK_FN = ctypes.CFUNCTYPE(c_int64, c_void_p)
 
 
 def bind(lib: ctypes.CDLL) -> ctypes.CDLL:
