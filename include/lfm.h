@@ -1076,7 +1076,8 @@ typedef int32_t lfm_event_kind;
 
 /**
  * The server refused the credentials in a way only the user (or the developer) can fix:
- * `code` 9 (session key refused, or the client has none), 4, 10 or 26. Delivery stops, every
+ * `code` 9 (session key refused), 4, 10 or 26, or 0 when the client has no session key at
+ * all (`message` says so). Delivery stops, every
  * play kept, until lfm_client_set_session_key() is called on the client.
  */
 #define LFM_EVENT_AUTH_LOST 6

@@ -86,7 +86,8 @@ pub const LFM_EVENT_REJECTED: lfm_event_kind = 4;
 /// (milliseconds by the scrobbler's clock). The plays stay queued.
 pub const LFM_EVENT_DEFERRED: lfm_event_kind = 5;
 /// The server refused the credentials in a way only the user (or the developer) can fix:
-/// `code` 9 (session key refused, or the client has none), 4, 10 or 26. Delivery stops, every
+/// `code` 9 (session key refused), 4, 10 or 26, or 0 when the client has no session key at
+/// all (`message` says so). Delivery stops, every
 /// play kept, until lfm_client_set_session_key() is called on the client.
 pub const LFM_EVENT_AUTH_LOST: lfm_event_kind = 6;
 
