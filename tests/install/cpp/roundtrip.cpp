@@ -164,7 +164,7 @@ int main(int argc, char **argv) {
             queue.push(lfm::Track("Björk", "accepted beside it " + tag, now - 30));
             check(queue.flush(client) == 1, "Queue::flush with a failing play -> 1 sent");
             lfm::QueueEntries entries = queue.list();
-            check(entries.size() == 1 && entries[0].track.track == bad && !entries[0].rejected &&
+            check(entries.size() == 1 && entries[0].track.title == bad && !entries[0].rejected &&
                       entries[0].isolated_failures == 1 && entries[0].last_error &&
                       entries[0].last_error->find("Operation failed") != std::string::npos,
                   "Queue::list: the failing play pending, isolated_failures 1, last_error set");
