@@ -213,7 +213,7 @@ uint32_t lfm_error_retry_after_ms(const struct lfm_error *err);
  * lfm_client_set_rate_limit(), lfm_client_set_max_batch(), lfm_client_set_logger(); calls:
  * lfm_call(); login: lfm_get_mobile_session(), lfm_get_token(), lfm_auth_url(),
  * lfm_get_session(); scrobbling: lfm_update_now_playing(), lfm_scrobble(),
- * lfm_queue_flush().
+ * lfm_queue_flush(), lfm_scrobbler_new().
  */
 typedef struct lfm_client lfm_client;
 
@@ -234,7 +234,9 @@ lfm_status lfm_client_new(const char *api_key,
  * Free a client and close its connections. NULL is fine.
  *
  * No call on this client may be running or start afterwards: using a freed client is
- * undefined behaviour.
+ * undefined behaviour. An lfm_scrobbler made with this client keeps its own reference to
+ * it: the client may be freed before the scrobbler, which goes on delivering (its
+ * connections close when the scrobbler is freed).
  */
 void lfm_client_free(struct lfm_client *client);
 
@@ -585,7 +587,29 @@ typedef struct lfm_track {
    * Position on the album, 0 = unknown.
    */
   uint32_t track_number;
+  /**
+   * Whether the user chose this track: LFM_CHOSEN_UNKNOWN (0, not sent), LFM_CHOSEN_YES,
+   * or LFM_CHOSEN_NO (a radio, a recommendation or shuffle chose it). Last.fm's
+   * `chosenByUser`. Added in 0.2: the struct grew by this field, at its end, so a
+   * zero-initialised struct means "unknown". Another value is LFM_ERR_INVALID_ARGUMENT.
+   */
+  int32_t chosen_by_user;
 } lfm_track;
+
+/**
+ * lfm_track.chosen_by_user: not known (not sent to Last.fm).
+ */
+#define LFM_CHOSEN_UNKNOWN 0
+
+/**
+ * lfm_track.chosen_by_user: the user chose the track.
+ */
+#define LFM_CHOSEN_YES 1
+
+/**
+ * lfm_track.chosen_by_user: something else chose it (radio, recommendation, shuffle).
+ */
+#define LFM_CHOSEN_NO 2
 
 /**
  * Tell the server what is playing now: track.updateNowPlaying, a signed POST with the
@@ -647,6 +671,19 @@ typedef struct lfm_scrobble_verdict {
    * successful lfm_scrobble_result_get(). Borrowed: valid until lfm_scrobble_result_free().
    */
   const char *ignored_message;
+  /**
+   * The artist name as Last.fm corrected it (its autocorrect), NULL when it corrected
+   * nothing. Borrowed, like ignored_message.
+   */
+  const char *corrected_artist;
+  /**
+   * The corrected track title, NULL when not corrected. Borrowed.
+   */
+  const char *corrected_track;
+  /**
+   * The corrected album title, NULL when not corrected. Borrowed.
+   */
+  const char *corrected_album;
 } lfm_scrobble_verdict;
 
 /**
@@ -657,7 +694,7 @@ size_t lfm_scrobble_result_count(const struct lfm_scrobble_result *result);
 /**
  * Fill `out_verdict` with the verdict on input track `index`, as lfm_queue_entries_get()
  * does for a queue snapshot: LFM_ERR_INVALID_ARGUMENT for a bad index or a NULL pointer
- * (and `*out_verdict` zeroed). The message stays owned by the result.
+ * (and `*out_verdict` zeroed). The message and the corrections stay owned by the result.
  */
 lfm_status lfm_scrobble_result_get(const struct lfm_scrobble_result *result,
                                    size_t index,
@@ -919,6 +956,292 @@ lfm_status lfm_queue_set_max_age_days(struct lfm_queue *queue,
 lfm_status lfm_queue_damage_report(const struct lfm_queue *queue,
                                    char **out_report,
                                    struct lfm_error **out_err);
+
+/* == The scrobbler ======================================================================= */
+
+/**
+ * A scrobbler: decides when a play counts and delivers it in the background, for one
+ * player. The rules it implements:
+ * - Listened time counts only time spent playing: pauses, the stall between a pause and a
+ *   resume, and seeks add nothing; seeking back does not count a second play. A play's
+ *   timestamp is the moment it started.
+ * - A play is due when the track is longer than 30 s and has been listened to for half
+ *   its duration or 4 minutes, whichever comes first; a track of unknown duration (0)
+ *   after 4 minutes, or never (lfm_scrobbler_set_unknown_duration()). It is appended to
+ *   the queue file (durably) the moment it becomes due, so a crash after that loses
+ *   nothing. lfm_scrobbler_play() of the same track again is a new play (repeat-one), with
+ *   its own timestamp. Stopped or skipped before due: no scrobble.
+ * - Now playing is sent when a track starts and when it resumes after a pause longer than
+ *   5 minutes (lfm_scrobbler_set_now_playing_after_pause_ms()); its failure never blocks or
+ *   delays a scrobble. Durations of 30 s or less, or over 3 hours, are not sent as
+ *   `duration` (Last.fm ignores such scrobbles). Last.fm's corrections come in the events.
+ * - Delivery uses the queue's rules (lfm_queue_flush(): batches, bisection, set-aside
+ *   plays, the age limit) and the client's rate limit and batch size. After a retryable
+ *   failure the worker waits, with jitter, at least the error's suggested wait (the next
+ *   midnight UTC after the daily limit, a back-off from 1 minute to 1 hour when the error
+ *   suggests none), reporting LFM_EVENT_DEFERRED. On error 9 (or no session key), 4, 10 or
+ *   26 it reports LFM_EVENT_AUTH_LOST and sends nothing more, keeping every play, until
+ *   lfm_client_set_session_key() is called on its client. A play is never sent twice,
+ *   except across a crash between the server's reply and the queue file's update (see
+ *   lfm_queue_flush()).
+ *
+ * Threads: it owns two threads (delivery, and now playing). Every function may be called
+ * from any thread. The player events (play, pause, resume, seek, stop) return within
+ * microseconds whatever the network does: they do no I/O on the caller's thread except the
+ * queue file's durable append when that very event makes a play due. The scrobbler keeps
+ * its own reference to the client (which may be freed first) and holds the queue file
+ * (one opener at a time, as lfm_queue_open()) until freed. Create with
+ * lfm_scrobbler_new(), free with lfm_scrobbler_free().
+ *
+ * Methods: lfm_scrobbler_new(), lfm_scrobbler_free(); player events: lfm_scrobbler_play(),
+ * lfm_scrobbler_pause(), lfm_scrobbler_resume(), lfm_scrobbler_seek(),
+ * lfm_scrobbler_stop(); reports: lfm_scrobbler_set_listener(); settings:
+ * lfm_scrobbler_set_clock(), lfm_scrobbler_set_unknown_duration(),
+ * lfm_scrobbler_set_now_playing_after_pause_ms(); delivery: lfm_scrobbler_flush_now(),
+ * lfm_scrobbler_drain(), lfm_scrobbler_pending().
+ */
+typedef struct lfm_scrobbler lfm_scrobbler;
+
+/**
+ * What an lfm_scrobbler_event reports: one of the LFM_EVENT_* values. New kinds may be
+ * appended; ignore the ones you do not know.
+ */
+typedef int32_t lfm_event_kind;
+
+/**
+ * Now playing was sent (`code` 0, and Last.fm's corrections if any) or failed (`code` the
+ * API error or 0, `message` why).
+ */
+#define LFM_EVENT_NOW_PLAYING 1
+
+/**
+ * A play became due and is in the queue file (durably).
+ */
+#define LFM_EVENT_QUEUED 2
+
+/**
+ * The server accepted a play (with Last.fm's corrections if any).
+ */
+#define LFM_EVENT_DELIVERED 3
+
+/**
+ * A play will not be sent: the server ignored it (`code` Last.fm's ignored code 1-4, or 3
+ * for plays older than the queue's age limit) or refused it alone (`code` the API error),
+ * or it could not be queued.
+ */
+#define LFM_EVENT_REJECTED 4
+
+/**
+ * Delivery failed for now (`code`, `message`); the worker tries again in `retry_after_ms`
+ * (milliseconds by the scrobbler's clock). The plays stay queued.
+ */
+#define LFM_EVENT_DEFERRED 5
+
+/**
+ * The server refused the credentials in a way only the user (or the developer) can fix:
+ * `code` 9 (session key refused, or the client has none), 4, 10 or 26. Delivery stops, every
+ * play kept, until lfm_client_set_session_key() is called on the client.
+ */
+#define LFM_EVENT_AUTH_LOST 6
+
+/**
+ * Something the scrobbler did, for the player's UI and logs; never contains a secret.
+ * Every pointer in it (the track and its strings, message, corrections) is valid only
+ * during the listener call: copy what you keep.
+ */
+typedef struct lfm_scrobbler_event {
+  /**
+   * What happened: one of LFM_EVENT_*.
+   */
+  lfm_event_kind kind;
+  /**
+   * The play it concerns (its timestamp is when it started); NULL for
+   * LFM_EVENT_DEFERRED and LFM_EVENT_AUTH_LOST.
+   */
+  const struct lfm_track *track;
+  /**
+   * Last.fm's ignored code or API error, 0 if none.
+   */
+  int32_t code;
+  /**
+   * The reason or error text, "" if none; never NULL.
+   */
+  const char *message;
+  /**
+   * LFM_EVENT_DEFERRED: milliseconds (by the scrobbler's clock) until the worker tries
+   * again; 0 otherwise.
+   */
+  int64_t retry_after_ms;
+  /**
+   * The artist name as Last.fm corrected it (now playing, delivered), NULL if none.
+   */
+  const char *corrected_artist;
+  /**
+   * The corrected track title, NULL if none.
+   */
+  const char *corrected_track;
+  /**
+   * The corrected album title, NULL if none.
+   */
+  const char *corrected_album;
+} lfm_scrobbler_event;
+
+/**
+ * Receives the scrobbler's events, one call per event, in order, on the scrobbler's
+ * delivery thread, with `ctx` passed back unchanged. It is never called while the library
+ * holds a lock that a call from inside it would need: it may call any lfm_scrobbler_* or
+ * lfm_client_* function (lfm_scrobbler_free() included: the listener is then not called
+ * again). Delivery waits while it runs: return promptly.
+ */
+typedef void (*lfm_scrobbler_event_fn)(void *ctx, const struct lfm_scrobbler_event *event);
+
+/**
+ * A clock: the current time in Unix milliseconds, from `ctx`. Called from any of the
+ * scrobbler's threads and the caller's, possibly at once: it must be thread-safe and fast.
+ */
+typedef int64_t (*lfm_clock_fn)(void *ctx);
+
+/**
+ * Start a scrobbler delivering through `client`, with its plays in the durable queue file
+ * at `queue_path` (opened as lfm_queue_open() does: one opener at a time; plays an earlier
+ * scrobbler or lfm_queue left there are delivered too). It starts its threads and takes its
+ * own reference to the client: freeing the client first is safe. `out` (required) receives
+ * the scrobbler; free it with lfm_scrobbler_free(). Blocks on opening the file only.
+ */
+lfm_status lfm_scrobbler_new(struct lfm_client *client,
+                             const char *queue_path,
+                             struct lfm_scrobbler **out,
+                             struct lfm_error **out_err);
+
+/**
+ * Stop the scrobbler and free it. NULL is fine. A play due by now is queued first; no
+ * request starts after this is called (a delivery under way stops between requests); the
+ * listener is not called again once this returns (nor once it has started, except for a
+ * call already running). Nothing acknowledged is lost: undelivered plays stay in the queue
+ * file for the next lfm_scrobbler_new() on it.
+ *
+ * Returns within `timeout_ms` plus the end of a listener call already running. A thread
+ * still waiting on the server then (a request in flight cannot be interrupted) ends when
+ * that request does, at the latest after the client's timeout, sending nothing more and
+ * reporting nothing; until then the queue file stays locked. Called from inside the
+ * listener, it returns at once and the threads end on their own. No other call on this
+ * scrobbler may be running or start afterwards.
+ */
+void lfm_scrobbler_free(struct lfm_scrobbler *s, uint32_t timeout_ms);
+
+/**
+ * A track starts playing at position 0 (artist and track required; the timestamp is
+ * ignored: the play's timestamp is now, by the scrobbler's clock). The same track again is
+ * a new play (repeat-one). A play of the previous track that was due is queued first.
+ * Sends now playing in the background. Never waits on the network.
+ */
+lfm_status lfm_scrobbler_play(struct lfm_scrobbler *s,
+                              const struct lfm_track *t,
+                              struct lfm_error **out_err);
+
+/**
+ * Playback paused: time stops counting as listened. Never waits on the network.
+ */
+lfm_status lfm_scrobbler_pause(struct lfm_scrobbler *s, struct lfm_error **out_err);
+
+/**
+ * Playback resumed after lfm_scrobbler_pause(); after a long pause, now playing is sent
+ * again. Never waits on the network.
+ */
+lfm_status lfm_scrobbler_resume(struct lfm_scrobbler *s, struct lfm_error **out_err);
+
+/**
+ * The position jumped to `position_ms` (either way): it adds no listened time and starts
+ * no new play. Never waits on the network.
+ */
+lfm_status lfm_scrobbler_seek(struct lfm_scrobbler *s,
+                              uint32_t position_ms,
+                              struct lfm_error **out_err);
+
+/**
+ * The track ended or the user stopped: a play that is due is queued, one that is not is
+ * dropped (no scrobble). Never waits on the network.
+ */
+lfm_status lfm_scrobbler_stop(struct lfm_scrobbler *s, struct lfm_error **out_err);
+
+/**
+ * Report events to `fn`, with `ctx` passed back unchanged (see lfm_scrobbler_event_fn); a
+ * NULL `fn` reports to nobody. Replaces the previous listener; a call of it already
+ * running may finish after this returns. `ctx` must stay valid while the listener is
+ * installed, and `fn` must be callable from another thread.
+ */
+lfm_status lfm_scrobbler_set_listener(struct lfm_scrobbler *s,
+                                      lfm_scrobbler_event_fn fn,
+                                      void *ctx,
+                                      struct lfm_error **out_err);
+
+/**
+ * Read every time the scrobbler uses (listened time, play timestamps, waits and back-off)
+ * from `fn` (Unix milliseconds, with `ctx` passed back) instead of the system clock; a NULL
+ * `fn` goes back to the system clock. For tests and simulations: set it before the first
+ * player event. The worker re-reads it every 50 ms of real time. `ctx` must stay valid, and
+ * `fn` callable from any thread, until the scrobbler is freed or the clock replaced.
+ */
+lfm_status lfm_scrobbler_set_clock(struct lfm_scrobbler *s,
+                                   lfm_clock_fn fn,
+                                   void *ctx,
+                                   struct lfm_error **out_err);
+
+/**
+ * lfm_scrobbler_set_unknown_duration(): a track of unknown duration (0) is due after 4
+ * minutes of listening (the default).
+ */
+#define LFM_UNKNOWN_DURATION_AFTER_4_MINUTES 0
+
+/**
+ * lfm_scrobbler_set_unknown_duration(): a track of unknown duration is never scrobbled
+ * (streams, radio).
+ */
+#define LFM_UNKNOWN_DURATION_NEVER 1
+
+/**
+ * What to do with plays of unknown duration (lfm_track.duration_secs 0):
+ * LFM_UNKNOWN_DURATION_AFTER_4_MINUTES (the default) or LFM_UNKNOWN_DURATION_NEVER;
+ * another value is LFM_ERR_INVALID_ARGUMENT. A play under way keeps the rule it started
+ * with.
+ */
+lfm_status lfm_scrobbler_set_unknown_duration(struct lfm_scrobbler *s,
+                                              int32_t rule,
+                                              struct lfm_error **out_err);
+
+/**
+ * Resuming after a pause longer than `pause_ms` sends now playing again (default 5
+ * minutes; UINT32_MAX: never).
+ */
+lfm_status lfm_scrobbler_set_now_playing_after_pause_ms(struct lfm_scrobbler *s,
+                                                        uint32_t pause_ms,
+                                                        struct lfm_error **out_err);
+
+/**
+ * Try delivering now, skipping the current back-off wait once (e.g. the network came
+ * back). Does not lift the stop after LFM_EVENT_AUTH_LOST: set a session key for that.
+ * Returns at once.
+ */
+lfm_status lfm_scrobbler_flush_now(struct lfm_scrobbler *s, struct lfm_error **out_err);
+
+/**
+ * Block until no play is pending (a play due by the scrobbler's clock now included) or
+ * `timeout_ms` (real time) passes. Does not skip a back-off wait (see
+ * lfm_scrobbler_flush_now()). `out_pending` (optional) receives how many plays are left;
+ * LFM_OK either way.
+ */
+lfm_status lfm_scrobbler_drain(struct lfm_scrobbler *s,
+                               uint32_t timeout_ms,
+                               size_t *out_pending,
+                               struct lfm_error **out_err);
+
+/**
+ * The number of plays not delivered yet: due and waiting in the queue file (rejected ones
+ * not counted). `out_pending` is required. Never waits on the network.
+ */
+lfm_status lfm_scrobbler_pending(const struct lfm_scrobbler *s,
+                                 size_t *out_pending,
+                                 struct lfm_error **out_err);
 
 /* == Logging ============================================================================= */
 

@@ -2,6 +2,7 @@
 
 use std::ffi::c_char;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::args::{free_box, guard, handle, Codes};
@@ -26,15 +27,17 @@ use lfm::transport::RootStore;
 /// lfm_client_set_rate_limit(), lfm_client_set_max_batch(), lfm_client_set_logger(); calls:
 /// lfm_call(); login: lfm_get_mobile_session(), lfm_get_token(), lfm_auth_url(),
 /// lfm_get_session(); scrobbling: lfm_update_now_playing(), lfm_scrobble(),
-/// lfm_queue_flush().
+/// lfm_queue_flush(), lfm_scrobbler_new().
 pub struct lfm_client {
-    client: Client,
+    client: Arc<Client>,
 }
 
 #[cfg(test)]
 impl lfm_client {
     pub(crate) fn for_tests(client: Client) -> lfm_client {
-        lfm_client { client }
+        lfm_client {
+            client: Arc::new(client),
+        }
     }
 
     pub(crate) fn client_for_tests(&self) -> &Client {
@@ -58,7 +61,9 @@ pub unsafe extern "C" fn lfm_client_new(
     guard(out_err, || {
         let out_client = arg!(out out_client);
         let client = Client::new(arg!(str api_key), arg!(str api_secret))?;
-        out_client.set_box(lfm_client { client });
+        out_client.set_box(lfm_client {
+            client: Arc::new(client),
+        });
         Ok(())
     })
 }
@@ -66,7 +71,9 @@ pub unsafe extern "C" fn lfm_client_new(
 /// Free a client and close its connections. NULL is fine.
 ///
 /// No call on this client may be running or start afterwards: using a freed client is
-/// undefined behaviour.
+/// undefined behaviour. An lfm_scrobbler made with this client keeps its own reference to
+/// it: the client may be freed before the scrobbler, which goes on delivering (its
+/// connections close when the scrobbler is freed).
 #[no_mangle]
 pub unsafe extern "C" fn lfm_client_free(client: *mut lfm_client) {
     // SAFETY: NULL or from lfm_client_new, freed once (the API contract).
@@ -79,7 +86,17 @@ pub unsafe extern "C" fn lfm_client_free(client: *mut lfm_client) {
 /// `client` is NULL or a live lfm_client.
 pub(crate) unsafe fn client_arg<'a>(client: *const lfm_client) -> lfm::Result<&'a Client> {
     // SAFETY: forwarded contract.
-    unsafe { handle(client, "client") }.map(|c| &c.client)
+    unsafe { handle(client, "client") }.map(|c| &*c.client)
+}
+
+/// A reference of its own to the client behind a handle, for an object that outlives the
+/// call (lfm_scrobbler).
+///
+/// # Safety
+/// `client` is NULL or a live lfm_client.
+pub(crate) unsafe fn shared_client_arg(client: *const lfm_client) -> lfm::Result<Arc<Client>> {
+    // SAFETY: forwarded contract.
+    unsafe { handle(client, "client") }.map(|c| Arc::clone(&c.client))
 }
 
 /// The body of every `lfm_client_set_*`: borrow the client, apply one setting, and report

@@ -23,6 +23,7 @@ mod log;
 mod login;
 mod queue;
 mod scrobble;
+mod scrobbler;
 mod sign;
 
 use std::ffi::{c_char, CString};
@@ -34,6 +35,7 @@ pub use self::log::*;
 pub use self::login::*;
 pub use self::queue::*;
 pub use self::scrobble::*;
+pub use self::scrobbler::*;
 pub use self::sign::*;
 
 /// Major version of the header; equals the first number of lfm_version().
@@ -78,6 +80,9 @@ mod tests {
         LEVEL_CODES.assert_covers(&lfm::log::Level::ALL);
         SERVICE_CODES.assert_covers(&lfm::Service::ALL);
         ROOT_STORE_CODES.assert_covers(&lfm::transport::RootStore::ALL);
+        scrobble::CHOSEN_CODES.assert_covers(&[None, Some(true), Some(false)]);
+        scrobbler::EVENT_CODES.assert_covers(&lfm::scrobbler::EventKind::ALL);
+        scrobbler::UNKNOWN_DURATION_CODES.assert_covers(&lfm::scrobbler::UnknownDuration::ALL);
         // The statuses of 0.1 keep their numbers: 0 for Ok, then in the core's order.
         for (i, s) in Status::ALL.iter().enumerate() {
             assert_eq!(STATUS_CODES.code(*s), i as lfm_status, "{s:?}");

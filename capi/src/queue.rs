@@ -8,7 +8,7 @@ use super::args::{c_text, free_box, guard, handle, item, Blank};
 use super::client::lfm_client;
 use super::error::lfm_error;
 use super::error::lfm_status;
-use super::scrobble::lfm_track;
+use super::scrobble::{lfm_track, opt_ptr, TrackStrings};
 use lfm::queue::{Entry, EntryState, Queue};
 
 /// A durable queue of plays waiting to be scrobbled, stored in one file.
@@ -160,21 +160,9 @@ pub struct lfm_queue_entries {
 }
 
 struct EntryStrings {
-    artist: CString,
-    track: CString,
-    album: Option<CString>,
-    album_artist: Option<CString>,
-    mbid: Option<CString>,
+    track: TrackStrings,
     reason: Option<CString>,
     last_error: Option<CString>,
-}
-
-fn c_opt(s: Option<&str>) -> Option<CString> {
-    s.map(c_text)
-}
-
-fn opt_ptr(s: &Option<CString>) -> *const c_char {
-    s.as_ref().map_or(ptr::null(), |c| c.as_ptr())
 }
 
 /// One play of an lfm_queue_entries snapshot, filled in by lfm_queue_entries_get(). Every
@@ -244,13 +232,9 @@ pub unsafe extern "C" fn lfm_queue_list(
                     EntryState::Rejected { reason, .. } => Some(c_text(reason)),
                 };
                 EntryStrings {
-                    artist: c_text(&e.track.artist),
-                    track: c_text(&e.track.track),
-                    album: c_opt(e.track.album.as_deref()),
-                    album_artist: c_opt(e.track.album_artist.as_deref()),
-                    mbid: c_opt(e.track.mbid.as_deref()),
+                    track: TrackStrings::new(&e.track),
                     reason,
-                    last_error: c_opt(e.last_error.as_deref()),
+                    last_error: e.last_error.as_deref().map(c_text),
                 }
             })
             .collect();
@@ -290,16 +274,7 @@ pub unsafe extern "C" fn lfm_queue_entries_get(
         };
         let entry = lfm_queue_entry {
             id: e.id,
-            track: lfm_track {
-                artist: s.artist.as_ptr(),
-                track: s.track.as_ptr(),
-                album: opt_ptr(&s.album),
-                album_artist: opt_ptr(&s.album_artist),
-                mbid: opt_ptr(&s.mbid),
-                timestamp: e.track.timestamp,
-                duration_secs: e.track.duration_secs,
-                track_number: e.track.track_number,
-            },
+            track: s.track.c_track(&e.track),
             queued_at: e.queued_at,
             rejected,
             ignored_code,

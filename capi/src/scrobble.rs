@@ -1,12 +1,13 @@
 //! `lfm_track`, now playing, `lfm_scrobble` and its result, eligibility, rate limiting.
 
 use std::ffi::{c_char, CString};
+use std::ptr;
 
-use super::args::{c_text, free_box, guard, item, opt_str_arg, str_arg, Blank};
+use super::args::{c_text, free_box, guard, item, opt_str_arg, str_arg, Blank, Codes};
 use super::client::lfm_client;
 use super::error::lfm_error;
 use super::error::lfm_status;
-use lfm::scrobble::ScrobbleResult;
+use lfm::scrobble::{Corrections, ScrobbleResult};
 use lfm::track::Track;
 
 /// A played (or playing) track. Plain data: the strings are borrowed for the duration of
@@ -29,20 +30,101 @@ pub struct lfm_track {
     pub duration_secs: u32,
     /// Position on the album, 0 = unknown.
     pub track_number: u32,
+    /// Whether the user chose this track: LFM_CHOSEN_UNKNOWN (0, not sent), LFM_CHOSEN_YES,
+    /// or LFM_CHOSEN_NO (a radio, a recommendation or shuffle chose it). Last.fm's
+    /// `chosenByUser`. Added in 0.2: the struct grew by this field, at its end, so a
+    /// zero-initialised struct means "unknown". Another value is LFM_ERR_INVALID_ARGUMENT.
+    pub chosen_by_user: i32,
 }
+
+/// lfm_track.chosen_by_user: not known (not sent to Last.fm).
+pub const LFM_CHOSEN_UNKNOWN: i32 = 0;
+/// lfm_track.chosen_by_user: the user chose the track.
+pub const LFM_CHOSEN_YES: i32 = 1;
+/// lfm_track.chosen_by_user: something else chose it (radio, recommendation, shuffle).
+pub const LFM_CHOSEN_NO: i32 = 2;
+
+/// The C number of each value of the core's `chosen_by_user`.
+pub(crate) const CHOSEN_CODES: Codes<Option<bool>> = Codes(&[
+    (LFM_CHOSEN_UNKNOWN, None),
+    (LFM_CHOSEN_YES, Some(true)),
+    (LFM_CHOSEN_NO, Some(false)),
+]);
 
 impl lfm_track {
     /// Every pointer NULL, every number 0.
     pub(crate) fn blank() -> lfm_track {
         lfm_track {
-            artist: std::ptr::null(),
-            track: std::ptr::null(),
-            album: std::ptr::null(),
-            album_artist: std::ptr::null(),
-            mbid: std::ptr::null(),
+            artist: ptr::null(),
+            track: ptr::null(),
+            album: ptr::null(),
+            album_artist: ptr::null(),
+            mbid: ptr::null(),
             timestamp: 0,
             duration_secs: 0,
             track_number: 0,
+            chosen_by_user: LFM_CHOSEN_UNKNOWN,
+        }
+    }
+}
+
+/// A NULL-able C string's pointer.
+pub(crate) fn opt_ptr(s: &Option<CString>) -> *const c_char {
+    s.as_ref().map_or(ptr::null(), |c| c.as_ptr())
+}
+
+/// A core track's text as C strings, kept alive by whoever hands out the `lfm_track`
+/// that [`TrackStrings::c_track`] makes from them (a snapshot, an event).
+pub(crate) struct TrackStrings {
+    artist: CString,
+    track: CString,
+    album: Option<CString>,
+    album_artist: Option<CString>,
+    mbid: Option<CString>,
+}
+
+impl TrackStrings {
+    pub(crate) fn new(t: &Track) -> TrackStrings {
+        let opt = |s: &Option<String>| s.as_deref().map(c_text);
+        TrackStrings {
+            artist: c_text(&t.artist),
+            track: c_text(&t.track),
+            album: opt(&t.album),
+            album_artist: opt(&t.album_artist),
+            mbid: opt(&t.mbid),
+        }
+    }
+
+    /// `t` (the track these strings were made from) as C data borrowing them.
+    pub(crate) fn c_track(&self, t: &Track) -> lfm_track {
+        lfm_track {
+            artist: self.artist.as_ptr(),
+            track: self.track.as_ptr(),
+            album: opt_ptr(&self.album),
+            album_artist: opt_ptr(&self.album_artist),
+            mbid: opt_ptr(&self.mbid),
+            timestamp: t.timestamp,
+            duration_secs: t.duration_secs,
+            track_number: t.track_number,
+            chosen_by_user: CHOSEN_CODES.code(t.chosen_by_user),
+        }
+    }
+}
+
+/// Last.fm's corrections as C strings (NULL where it corrected nothing).
+pub(crate) struct CorrectionStrings {
+    pub(crate) artist: Option<CString>,
+    pub(crate) track: Option<CString>,
+    pub(crate) album: Option<CString>,
+}
+
+impl CorrectionStrings {
+    pub(crate) fn new(c: &Corrections) -> CorrectionStrings {
+        let opt = |s: &Option<String>| s.as_deref().map(c_text);
+        CorrectionStrings {
+            artist: opt(&c.artist),
+            track: opt(&c.track),
+            album: opt(&c.album),
         }
     }
 }
@@ -67,7 +149,7 @@ pub(crate) unsafe fn track_arg(t: &lfm_track) -> lfm::Result<Track> {
         timestamp: t.timestamp,
         duration_secs: t.duration_secs,
         track_number: t.track_number,
-        chosen_by_user: None,
+        chosen_by_user: CHOSEN_CODES.arg(t.chosen_by_user, "track.chosen_by_user")?,
     })
 }
 
@@ -101,6 +183,7 @@ pub unsafe extern "C" fn lfm_update_now_playing(
 pub struct lfm_scrobble_result {
     result: ScrobbleResult,
     messages: Vec<CString>,
+    corrections: Vec<CorrectionStrings>,
 }
 
 /// Scrobble `n_tracks` tracks, sent in order, at most 50 per request (see
@@ -133,7 +216,16 @@ pub unsafe extern "C" fn lfm_scrobble(
             .collect::<lfm::Result<Vec<Track>>>()?;
         let result = client.scrobble(&tracks)?;
         let messages = result.verdicts.iter().map(|v| c_text(&v.message)).collect();
-        out_result.set_box(lfm_scrobble_result { result, messages });
+        let corrections = result
+            .verdicts
+            .iter()
+            .map(|v| CorrectionStrings::new(&v.corrections))
+            .collect();
+        out_result.set_box(lfm_scrobble_result {
+            result,
+            messages,
+            corrections,
+        });
         Ok(())
     })
 }
@@ -147,13 +239,23 @@ pub struct lfm_scrobble_verdict {
     /// The server's reason for ignoring the track, "" when accepted; never NULL after a
     /// successful lfm_scrobble_result_get(). Borrowed: valid until lfm_scrobble_result_free().
     pub ignored_message: *const c_char,
+    /// The artist name as Last.fm corrected it (its autocorrect), NULL when it corrected
+    /// nothing. Borrowed, like ignored_message.
+    pub corrected_artist: *const c_char,
+    /// The corrected track title, NULL when not corrected. Borrowed.
+    pub corrected_track: *const c_char,
+    /// The corrected album title, NULL when not corrected. Borrowed.
+    pub corrected_album: *const c_char,
 }
 
 impl Blank for lfm_scrobble_verdict {
     fn blank() -> Self {
         lfm_scrobble_verdict {
             ignored_code: 0,
-            ignored_message: std::ptr::null(),
+            ignored_message: ptr::null(),
+            corrected_artist: ptr::null(),
+            corrected_track: ptr::null(),
+            corrected_album: ptr::null(),
         }
     }
 }
@@ -167,7 +269,7 @@ pub unsafe extern "C" fn lfm_scrobble_result_count(result: *const lfm_scrobble_r
 
 /// Fill `out_verdict` with the verdict on input track `index`, as lfm_queue_entries_get()
 /// does for a queue snapshot: LFM_ERR_INVALID_ARGUMENT for a bad index or a NULL pointer
-/// (and `*out_verdict` zeroed). The message stays owned by the result.
+/// (and `*out_verdict` zeroed). The message and the corrections stay owned by the result.
 #[no_mangle]
 pub unsafe extern "C" fn lfm_scrobble_result_get(
     result: *const lfm_scrobble_result,
@@ -180,9 +282,13 @@ pub unsafe extern "C" fn lfm_scrobble_result_get(
         let result = arg!(ref result);
         let verdict = item(&result.result.verdicts, index, "result")?;
         let message = item(&result.messages, index, "result")?;
+        let corrected = item(&result.corrections, index, "result")?;
         out_verdict.set(lfm_scrobble_verdict {
             ignored_code: verdict.code,
             ignored_message: message.as_ptr(),
+            corrected_artist: opt_ptr(&corrected.artist),
+            corrected_track: opt_ptr(&corrected.track),
+            corrected_album: opt_ptr(&corrected.album),
         });
         Ok(())
     })
@@ -226,7 +332,7 @@ pub unsafe extern "C" fn lfm_scrobble_result_ignored_message(
     // SAFETY: API contract: NULL or a live result.
     unsafe { result.as_ref() }
         .and_then(|r| r.messages.get(index))
-        .map_or(std::ptr::null(), |m| m.as_ptr())
+        .map_or(ptr::null(), |m| m.as_ptr())
 }
 
 /// Free a scrobble result. NULL is fine.

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 /// The header's sections: the module each comes from and its title, in reading order.
-const SECTIONS: [(&str, &str); 9] = [
+const SECTIONS: [(&str, &str); 10] = [
     ("lib.rs", "Versions and conventions"),
     ("error.rs", "Errors"),
     ("client.rs", "The client and its settings"),
@@ -16,6 +16,7 @@ const SECTIONS: [(&str, &str); 9] = [
     ("login.rs", "Login"),
     ("scrobble.rs", "Scrobbling"),
     ("queue.rs", "The offline queue"),
+    ("scrobbler.rs", "The scrobbler"),
     ("log.rs", "Logging"),
 ];
 

@@ -70,6 +70,18 @@ pub enum EventKind {
     AuthLost,
 }
 
+impl EventKind {
+    /// Every kind, in the order of the declaration (for bindings that number them).
+    pub const ALL: [EventKind; 6] = [
+        EventKind::NowPlaying,
+        EventKind::Queued,
+        EventKind::Delivered,
+        EventKind::Rejected,
+        EventKind::Deferred,
+        EventKind::AuthLost,
+    ];
+}
+
 /// Something the scrobbler did, for the player's UI and logs. Never contains a secret.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {

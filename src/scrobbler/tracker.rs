@@ -22,6 +22,11 @@ pub enum UnknownDuration {
     Never,
 }
 
+impl UnknownDuration {
+    /// Every rule (for bindings that number them).
+    pub const ALL: [UnknownDuration; 2] = [UnknownDuration::DueAfterCap, UnknownDuration::Never];
+}
+
 /// The tracker's settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TrackerConfig {

@@ -76,6 +76,7 @@ class lfm_track(Structure):
         ("timestamp", c_int64),
         ("duration_secs", c_uint32),
         ("track_number", c_uint32),
+        ("chosen_by_user", c_int32),  # LFM_CHOSEN_*: 0 unknown, 1 yes, 2 no (0.2)
     ]
 
 

@@ -43,7 +43,7 @@ internal interface LfmNative : Library {
         @JvmField var value: String? = null
     }
 
-    @Structure.FieldOrder("artist", "track", "album", "albumArtist", "mbid", "timestamp", "durationSecs", "trackNumber")
+    @Structure.FieldOrder("artist", "track", "album", "albumArtist", "mbid", "timestamp", "durationSecs", "trackNumber", "chosenByUser")
     open class LfmTrack : Structure() {
         @JvmField var artist: String? = null
         @JvmField var track: String? = null
@@ -53,6 +53,7 @@ internal interface LfmNative : Library {
         @JvmField var timestamp: Long = 0
         @JvmField var durationSecs: Int = 0
         @JvmField var trackNumber: Int = 0
+        @JvmField var chosenByUser: Int = 0 // LFM_CHOSEN_*: 0 unknown, 1 yes, 2 no (0.2)
 
         class ByValue : LfmTrack(), Structure.ByValue
     }
