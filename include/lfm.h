@@ -214,6 +214,7 @@ uint32_t lfm_error_retry_after_ms(const struct lfm_error *err);
  * lfm_call(); login: lfm_get_mobile_session(), lfm_get_token(), lfm_auth_url(),
  * lfm_get_session(); scrobbling: lfm_update_now_playing(), lfm_scrobble(),
  * lfm_queue_flush(), lfm_scrobbler_new().
+ * Reading: lfm_pager_open(), lfm_pager_open_after(), lfm_pager_resume().
  */
 typedef struct lfm_client lfm_client;
 
@@ -236,7 +237,8 @@ lfm_status lfm_client_new(const char *api_key,
  * No call on this client may be running or start afterwards: using a freed client is
  * undefined behaviour. An lfm_scrobbler made with this client keeps its own reference to
  * it: the client may be freed before the scrobbler, which goes on delivering (its
- * connections close when the scrobbler is freed).
+ * connections close when the scrobbler is freed). A pager opened on it holds a reference
+ * of its own too.
  */
 void lfm_client_free(struct lfm_client *client);
 
@@ -443,7 +445,42 @@ lfm_status lfm_sign(const struct lfm_param *params,
 #define LFM_CALL_WRITE 7
 
 /**
- * Call any API method and return the reply body (JSON) as received.
+ * Rewrite the reply into liblfm's normalized shape, the same for every reply of a method:
+ * - every list Last.fm may collapse is an array (a single item sent as an object is
+ *   wrapped; a missing, null or `""` list is `[]`);
+ * - numeric and boolean strings of known numeric or boolean fields are JSON numbers and
+ *   booleans;
+ * - `#text` is `text` (or `name` for an artist or album reference that has no name);
+ * - `@attr` members are merged into their object, or kept under `attr` when they would
+ *   clash; a list's paging `@attr` (page, perPage, totalPages, total, user) is `attr`;
+ * - images are an object from size to URL, without empty URLs and Last.fm's placeholder
+ *   star; members come out in alphabetical order.
+ *
+ * Before (user.getLovedTracks, one loved track):
+ * `{"lovedtracks":{"track":{"name":"Believe","artist":{"name":"Cher"},"date":{"uts":"1600000000","#text":"13 Sep 2020, 12:26"},"image":[{"size":"small","#text":"https://lastfm.freetls.fastly.net/i/u/34s/2a96cbd8b46e442fc41c2b86b821562f.png"}]},"@attr":{"user":"RJ","page":"1","perPage":"50","totalPages":"1","total":"1"}}}`
+ * After:
+ * `{"lovedtracks":{"attr":{"page":1,"perPage":50,"total":1,"totalPages":1,"user":"RJ"},"track":[{"artist":{"name":"Cher"},"date":{"text":"13 Sep 2020, 12:26","uts":1600000000},"image":{},"name":"Believe"}]}}`
+ *
+ * The rules (a table per method family) are listed in README.md, "Reading". A reply that
+ * is not JSON is LFM_ERR_PARSE. Without this flag the body is exactly what the server sent.
+ */
+#define LFM_CALL_NORMALIZE 8
+
+/**
+ * Retry transient failures (Last.fm errors 8, 11, 16 and 29, HTTP 5xx and 429, network
+ * errors, timeouts): at most 4 attempts in all, waiting between two the longer of 1 s
+ * doubled after each failure (jittered) and the server's suggestion (after error 29 the
+ * client's own growing back-off, 30 s first), each wait at most 60 s. So a call with this
+ * flag blocks for at most 3 minutes of waiting plus 4 requests (each bounded by the
+ * client's timeout and paced by its rate limit). When the attempts are used up, the last
+ * error comes back with "after 4 attempts: " before its message. Meant for reads: a write
+ * whose reply was lost would be sent again.
+ */
+#define LFM_CALL_RETRY 16
+
+/**
+ * Call any API method and return the reply body (JSON) as received, or normalized with
+ * LFM_CALL_NORMALIZE, retried through transient failures with LFM_CALL_RETRY.
  *
  * The library adds `method`, `api_key` and `format=json`, plus `sk` (LFM_CALL_SESSION) and
  * `api_sig` (LFM_CALL_SIGNED); passing `method`, `api_key`, `api_sig`, `sk`, `format` or
@@ -463,7 +500,8 @@ lfm_status lfm_sign(const struct lfm_param *params,
  *   longer than 65534 bytes is LFM_ERR_INVALID_ARGUMENT, with its length in the message,
  *   before any I/O: send such a call with LFM_CALL_POST.
  *
- * Thread-safe. Blocks for at most the client's timeout.
+ * Thread-safe. Blocks for at most the client's timeout; with LFM_CALL_RETRY, for at most
+ * the bound given there.
  */
 lfm_status lfm_call(struct lfm_client *client,
                     const char *method,
@@ -1242,6 +1280,180 @@ lfm_status lfm_scrobbler_drain(struct lfm_scrobbler *s,
 lfm_status lfm_scrobbler_pending(const struct lfm_scrobbler *s,
                                  size_t *out_pending,
                                  struct lfm_error **out_err);
+
+/* == Reading ============================================================================= */
+
+/**
+ * A walk over every page of a paginated method (user.getRecentTracks,
+ * user.getLovedTracks, user.getTopArtists), handing out the normalized items of each page
+ * (see LFM_CALL_NORMALIZE) exactly once.
+ *
+ * It follows `totalPages`; for user.getRecentTracks it drops the now-playing item without
+ * losing the play it pushed off page 1, freezes the window at the newest play when the walk
+ * starts (plays scrobbled meanwhile do not shift its pages), keeps plays that share a
+ * second across page boundaries, and applies `from`/`to` inclusively. Each page is retried
+ * through transient failures (Last.fm errors 8, 11, 16, 29, HTTP 5xx and 429, network
+ * errors, timeouts): 6 attempts, waits of 1 s doubling or the server's suggestion, each at
+ * most 15 minutes, unless lfm_pager_set_max_attempts() or lfm_pager_set_max_wait_ms() say
+ * otherwise; requests are paced by the client's rate limit. When the attempts are used up,
+ * lfm_pager_next() fails and the pager stays on the same page: call it again to go on, or
+ * save lfm_pager_state() and lfm_pager_resume() later, even in another process.
+ *
+ * The pager holds its own reference to the client: freeing the client first is safe
+ * (its settings are those of the client when the pager calls). Thread-safety: a pager may
+ * be moved between threads; calls on one pager are serialized (a second thread waits
+ * while lfm_pager_next() blocks), so use each pager from one thread at a time. Free with
+ * lfm_pager_free().
+ *
+ * Methods: lfm_pager_open(), lfm_pager_open_after(), lfm_pager_resume(), lfm_pager_next(),
+ * lfm_pager_total(), lfm_pager_total_pages(), lfm_pager_page(), lfm_pager_state(),
+ * lfm_pager_mark(), lfm_pager_set_max_attempts(), lfm_pager_set_max_wait_ms(),
+ * lfm_pager_free().
+ */
+typedef struct lfm_pager lfm_pager;
+
+/**
+ * Open a pager over `method` (user.getRecentTracks, user.getLovedTracks or
+ * user.getTopArtists; another method is LFM_ERR_INVALID_ARGUMENT) with the method's own
+ * parameters, e.g. `user`. Among them may be `limit` (items per page, default 200; at
+ * least 2 for recent tracks) and, for user.getRecentTracks only, `from` and `to` (Unix
+ * seconds, both inclusive); `page` may not (see lfm_pager_resume()). `flags` are
+ * LFM_CALL_* bits for each page's call (LFM_CALL_SIGNED, LFM_CALL_SESSION, LFM_CALL_POST;
+ * LFM_CALL_NORMALIZE and LFM_CALL_RETRY are accepted and change nothing: a pager always
+ * normalizes and retries); unknown bits are LFM_ERR_INVALID_ARGUMENT.
+ *
+ * `out_pager` (required) receives the pager; free it with lfm_pager_free(). Does no I/O:
+ * errors of the method (an unknown user) come from the first lfm_pager_next().
+ */
+lfm_status lfm_pager_open(struct lfm_client *client,
+                          const char *method,
+                          const struct lfm_param *params,
+                          size_t n_params,
+                          uint32_t flags,
+                          struct lfm_pager **out_pager,
+                          struct lfm_error **out_err);
+
+/**
+ * Open a pager for an incremental import of user.getRecentTracks: as lfm_pager_open(),
+ * but delivering only the plays newer than `mark_json` (from lfm_pager_mark() at the end
+ * of an earlier walk), and those at its second that it does not hold, so that plays
+ * sharing the mark's second are neither lost nor repeated. A `from` among `params` is
+ * replaced by the mark. A `mark_json` that is not a mark, or a method that is not a
+ * timeline, is LFM_ERR_INVALID_ARGUMENT. `out_pager` (required) receives the pager; free
+ * it with lfm_pager_free(). Does no I/O.
+ */
+lfm_status lfm_pager_open_after(struct lfm_client *client,
+                                const char *method,
+                                const struct lfm_param *params,
+                                size_t n_params,
+                                uint32_t flags,
+                                const char *mark_json,
+                                struct lfm_pager **out_pager,
+                                struct lfm_error **out_err);
+
+/**
+ * Open the pager that `state_json` (from lfm_pager_state()) describes, on `client`: it
+ * continues exactly where that pager was (the page it was to ask for next, the window,
+ * the plays already delivered), without a gap or a repeat. `flags` as for
+ * lfm_pager_open() (they are not part of the state). The retry settings are the defaults
+ * again, and lfm_pager_total() and lfm_pager_total_pages() are -1 until the next page. A
+ * `state_json` that is not a pager state is LFM_ERR_INVALID_ARGUMENT. `out_pager`
+ * (required) receives the pager; free it with lfm_pager_free(). Does no I/O.
+ */
+lfm_status lfm_pager_resume(struct lfm_client *client,
+                            const char *state_json,
+                            uint32_t flags,
+                            struct lfm_pager **out_pager,
+                            struct lfm_error **out_err);
+
+/**
+ * The next page: `*out_json_page` (required) receives a JSON array of the page's new
+ * items, normalized (see LFM_CALL_NORMALIZE; a recent track is an object with `name`,
+ * `artist.name`, `album.name`, `date.uts` as a number, ...), never empty; free it with
+ * lfm_string_free(). At the end of the walk it is NULL and the status LFM_OK (and stays
+ * so on further calls).
+ *
+ * Errors: those of lfm_call() for the page, after the retries (the message starts with
+ * the method and page number); a reply that is not JSON is LFM_ERR_PARSE. After an error
+ * the pager stays on the failed page: call again to retry it. Blocks for the page's
+ * request, its retries and their waits (see lfm_pager_set_max_wait_ms()), and the rate
+ * limit's pacing; a recent-tracks walk may ask page 1 twice (once to fix its window when
+ * a track is playing).
+ */
+lfm_status lfm_pager_next(struct lfm_pager *pager,
+                          char **out_json_page,
+                          struct lfm_error **out_err);
+
+/**
+ * The number of items in all, as Last.fm reported it in the latest page's reply (for
+ * user.getRecentTracks, the plays in the window, without the now-playing item); -1 before
+ * the first page (and after lfm_pager_resume(), until the next page) or for NULL.
+ * Thread-safe; waits while another thread is in lfm_pager_next() on this pager.
+ */
+int64_t lfm_pager_total(const struct lfm_pager *pager);
+
+/**
+ * The number of pages in all, as Last.fm reported it in the latest page's reply; -1 before
+ * the first page (and after lfm_pager_resume(), until the next page) or for NULL. With
+ * lfm_pager_page(), the progress of a walk. Thread-safe; waits as lfm_pager_total().
+ */
+int64_t lfm_pager_total_pages(const struct lfm_pager *pager);
+
+/**
+ * The pages done: the number of the page the latest lfm_pager_next() delivered, 0 before
+ * the first (after lfm_pager_resume(), the page before the one it continues at), and
+ * lfm_pager_total_pages() once the walk has ended; -1 for NULL. Thread-safe; waits as
+ * lfm_pager_total().
+ */
+int64_t lfm_pager_page(const struct lfm_pager *pager);
+
+/**
+ * Everything needed to continue this walk later, as a JSON string for
+ * lfm_pager_resume(): save it after each page (or after an error) to survive the process
+ * being killed. `out_json` (required) receives it; free it with lfm_string_free(). It
+ * holds the method's parameters (a `user` name, never a session key or credential).
+ * Thread-safe; waits as lfm_pager_total().
+ */
+lfm_status lfm_pager_state(const struct lfm_pager *pager,
+                           char **out_json,
+                           struct lfm_error **out_err);
+
+/**
+ * Where the next incremental import starts, for lfm_pager_open_after(): the newest second
+ * delivered so far and the plays delivered at it, as a JSON string (user.getRecentTracks
+ * only). Take it when the walk has ended, and store it. `out_json` (required) receives it,
+ * or NULL when the pager has no mark (nothing delivered yet, or not a timeline); free it
+ * with lfm_string_free(). Thread-safe; waits as lfm_pager_total().
+ */
+lfm_status lfm_pager_mark(const struct lfm_pager *pager,
+                          char **out_json,
+                          struct lfm_error **out_err);
+
+/**
+ * The attempts each page gets in all, the first included (>= 1; default 6). 1 turns
+ * retrying off: a failure comes back from lfm_pager_next() at once. Thread-safe; applies
+ * to the next page.
+ */
+lfm_status lfm_pager_set_max_attempts(struct lfm_pager *pager,
+                                      uint32_t attempts,
+                                      struct lfm_error **out_err);
+
+/**
+ * The longest wait between two attempts at a page, in milliseconds (default 900000, 15
+ * minutes), the server's suggestion included: after error 29 the client suggests 30 s and
+ * more, and a pager that must not block that long (a UI, a test) lowers this. 0 retries at
+ * once. A walk then blocks at most (attempts - 1) times this per page, plus its requests.
+ * Thread-safe; applies to the next wait.
+ */
+lfm_status lfm_pager_set_max_wait_ms(struct lfm_pager *pager,
+                                     uint32_t max_wait_ms,
+                                     struct lfm_error **out_err);
+
+/**
+ * Free a pager (and its reference to the client). NULL is fine. No call on this pager may
+ * be running or start afterwards.
+ */
+void lfm_pager_free(struct lfm_pager *pager);
 
 /* == Logging ============================================================================= */
 

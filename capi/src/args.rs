@@ -72,8 +72,9 @@ impl<T: Copy + PartialEq + std::fmt::Debug> Codes<T> {
 /// allowed) or non-UTF-8 argument returns LFM_ERR_INVALID_ARGUMENT naming the parameter.
 ///
 /// - `arg!(str p)`: a required string, `&str`; `arg!(opt_str p)`: NULL gives `None`;
-/// - `arg!(client p)`, `arg!(queue p)`, `arg!(scrobbler p)`, `arg!(ref p)`: the object
-///   behind a handle; `arg!(shared_client p)`: a reference of its own to the client;
+/// - `arg!(client p)`, `arg!(queue p)`, `arg!(scrobbler p)`, `arg!(pager p)`, `arg!(ref p)`:
+///   the object behind a handle; `arg!(shared_client p)` / `arg!(client_arc p)`: a
+///   reference of its own to the client, `Arc<Client>`;
 /// - `arg!(slice p, n)`: a C array of `n` items (NULL only when `n` is 0);
 /// - `arg!(params p, n)`: an `lfm_param` array as `(&str, &str)` pairs;
 /// - `arg!(track p)`: an `lfm_track`, copied into the core's `Track`;
@@ -82,6 +83,8 @@ macro_rules! arg {
     (str $p:ident) => { arg!(@ $crate::args::str_arg($p, stringify!($p))) };
     (opt_str $p:ident) => { arg!(@ $crate::args::opt_str_arg($p, stringify!($p))) };
     (client $p:ident) => { arg!(@ $crate::client::client_arg($p)) };
+    (client_arc $p:ident) => { arg!(@ $crate::client::client_arc_arg($p)) };
+    (pager $p:ident) => { arg!(@ $crate::read::pager_arg($p)) };
     (queue $p:ident) => { arg!(@ $crate::queue::queue_arg($p)) };
     (scrobbler $p:ident) => { arg!(@ $crate::scrobbler::scrobbler_arg($p)) };
     (shared_client $p:ident) => { arg!(@ $crate::client::shared_client_arg($p)) };

@@ -28,6 +28,7 @@ use lfm::transport::RootStore;
 /// lfm_call(); login: lfm_get_mobile_session(), lfm_get_token(), lfm_auth_url(),
 /// lfm_get_session(); scrobbling: lfm_update_now_playing(), lfm_scrobble(),
 /// lfm_queue_flush(), lfm_scrobbler_new().
+/// Reading: lfm_pager_open(), lfm_pager_open_after(), lfm_pager_resume().
 pub struct lfm_client {
     client: Arc<Client>,
 }
@@ -73,7 +74,8 @@ pub unsafe extern "C" fn lfm_client_new(
 /// No call on this client may be running or start afterwards: using a freed client is
 /// undefined behaviour. An lfm_scrobbler made with this client keeps its own reference to
 /// it: the client may be freed before the scrobbler, which goes on delivering (its
-/// connections close when the scrobbler is freed).
+/// connections close when the scrobbler is freed). A pager opened on it holds a reference
+/// of its own too.
 #[no_mangle]
 pub unsafe extern "C" fn lfm_client_free(client: *mut lfm_client) {
     // SAFETY: NULL or from lfm_client_new, freed once (the API contract).
@@ -90,13 +92,23 @@ pub(crate) unsafe fn client_arg<'a>(client: *const lfm_client) -> lfm::Result<&'
 }
 
 /// A reference of its own to the client behind a handle, for an object that outlives the
-/// call (lfm_scrobbler).
+/// call (lfm_scrobbler, lfm_pager).
 ///
 /// # Safety
 /// `client` is NULL or a live lfm_client.
 pub(crate) unsafe fn shared_client_arg(client: *const lfm_client) -> lfm::Result<Arc<Client>> {
     // SAFETY: forwarded contract.
     unsafe { handle(client, "client") }.map(|c| Arc::clone(&c.client))
+}
+
+/// The same as [`shared_client_arg`], under the name the pager's exports use (a pager, too,
+/// keeps the client alive until it is freed).
+///
+/// # Safety
+/// `client` is NULL or a live lfm_client.
+pub(crate) unsafe fn client_arc_arg(client: *const lfm_client) -> lfm::Result<Arc<Client>> {
+    // SAFETY: forwarded contract.
+    unsafe { shared_client_arg(client) }
 }
 
 /// The body of every `lfm_client_set_*`: borrow the client, apply one setting, and report

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 /// The header's sections: the module each comes from and its title, in reading order.
-const SECTIONS: [(&str, &str); 10] = [
+const SECTIONS: [(&str, &str); 11] = [
     ("lib.rs", "Versions and conventions"),
     ("error.rs", "Errors"),
     ("client.rs", "The client and its settings"),
@@ -17,6 +17,7 @@ const SECTIONS: [(&str, &str); 10] = [
     ("scrobble.rs", "Scrobbling"),
     ("queue.rs", "The offline queue"),
     ("scrobbler.rs", "The scrobbler"),
+    ("read.rs", "Reading"),
     ("log.rs", "Logging"),
 ];
 

@@ -252,6 +252,12 @@ impl<S: Source> Pager<S> {
         self
     }
 
+    /// Retry transient failures by `retry` from now on (the in-place form of
+    /// [`Pager::with_retry`], for a pager already walking or resumed).
+    pub fn set_retry(&mut self, retry: Retry) {
+        self.retry = retry;
+    }
+
     /// Call with `flags` (default: unsigned GET).
     pub fn with_flags(mut self, flags: CallFlags) -> Pager<S> {
         self.flags = flags;
