@@ -446,7 +446,8 @@ int main(int argc, char **argv) {
 
             // Exactly what the server stored.
             std::multiset<PlayKey> stored;
-            for (const Json &sc : parse_json(client.call("mock.scrobbles"))["scrobbles"].items)
+            const Json scrobbles = parse_json(client.call("mock.scrobbles"));  // kept: loops below borrow it
+            for (const Json &sc : scrobbles["scrobbles"].items)
                 if (sc["track"].text.find("engine ") == 0 && sc["track"].text.find(tag) != std::string::npos)
                     stored.insert({as_int(sc["timestamp"]), sc["artist"].text, sc["track"].text});
             const std::multiset<PlayKey> expected{{full_start, "The Beatles", full},
@@ -525,7 +526,8 @@ int main(int argc, char **argv) {
             client.call("mock.addPlays", {{"count", "4"}, {"at", std::to_string(mark_uts + 1)},
                                           {"step", "1"}, {"shared_every", "2"}});
             std::vector<PlayKey> added;
-            for (const Json &p : parse_json(client.call("mock.plays"))["plays"].items)
+            const Json plays_now = parse_json(client.call("mock.plays"));
+            for (const Json &p : plays_now["plays"].items)
                 if (as_int(p["uts"]) > mark_uts)
                     added.emplace_back(as_int(p["uts"]), p["artist"].text, p["track"].text);
             std::vector<PlayKey> imported;
