@@ -13,6 +13,20 @@
 //         std::cerr << e.what() << " (Last.fm error " << e.api_code() << ")\n";
 //     }
 //
+// A player's scrobbling (the rules: "the scrobbler" in lfm.h):
+//
+//     lfm::Scrobbler scrobbler(client, queue_dir + "/scrobbles.lfmq");  // owns its threads
+//     scrobbler.set_listener([](const lfm::ScrobblerEvent &e) { /* worker thread */ });
+//     scrobbler.play(track);  // then pause(), resume(), seek(ms), stop(): each returns at once
+//     // ~Scrobbler stops the worker (close timeout); undelivered plays stay in the file
+//
+// Reading a whole history, page by page (each page a JSON array of normalized items):
+//
+//     lfm::Pager pager(client, "user.getRecentTracks", {{"user", "rj"}});
+//     for (const std::string &items : pager) save(items, pager.state());
+//     std::string info = client.call("user.getInfo", {{"user", "rj"}},
+//                                    lfm::CallFlags::Normalize | lfm::CallFlags::Retry);
+//
 // Link it like the C library: `pkg-config --cflags --libs lfm`, or CMake's lfm::lfm.
 //
 // Design

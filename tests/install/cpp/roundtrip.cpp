@@ -448,7 +448,7 @@ int main(int argc, char **argv) {
             std::multiset<PlayKey> stored;
             const Json scrobbles = parse_json(client.call("mock.scrobbles"));  // kept: loops below borrow it
             for (const Json &sc : scrobbles["scrobbles"].items)
-                if (sc["track"].text.find("engine ") == 0 && sc["track"].text.find(tag) != std::string::npos)
+                if (sc["track"].text == full || sc["track"].text == repeat || sc["track"].text == skip)
                     stored.insert({as_int(sc["timestamp"]), sc["artist"].text, sc["track"].text});
             const std::multiset<PlayKey> expected{{full_start, "The Beatles", full},
                                                   {repeat_starts[0], "Björk", repeat},
