@@ -174,27 +174,15 @@ public final class Scrobbler {
 
     /// Report events to `listener` (nil: to nobody), on the scrobbler's worker thread.
     public func setListener(_ listener: ((ScrobblerEvent) -> Void)?) throws {
-        guard let listener = listener else {
-            try check { lfm_scrobbler_set_listener(handle, nil, nil, $0) }
-            return
-        }
-        let box = ListenerBox(listener)
-        keep(box)
-        let ctx = Unmanaged.passUnretained(box).toOpaque()
-        try check { lfm_scrobbler_set_listener(handle, eventTrampoline, ctx, $0) }
+        let ctx = keep(listener.map(ListenerBox.init))
+        try check { lfm_scrobbler_set_listener(handle, ctx == nil ? nil : eventTrampoline, ctx, $0) }
     }
 
     /// Read every time (Unix milliseconds) from `clock` instead of the system's: tests and
     /// simulations. Called from several threads at once. nil: the system clock again.
     public func setClock(_ clock: (() -> Int64)?) throws {
-        guard let clock = clock else {
-            try check { lfm_scrobbler_set_clock(handle, nil, nil, $0) }
-            return
-        }
-        let box = ClockBox(clock)
-        keep(box)
-        let ctx = Unmanaged.passUnretained(box).toOpaque()
-        try check { lfm_scrobbler_set_clock(handle, clockTrampoline, ctx, $0) }
+        let ctx = keep(clock.map(ClockBox.init))
+        try check { lfm_scrobbler_set_clock(handle, ctx == nil ? nil : clockTrampoline, ctx, $0) }
     }
 
     public func setUnknownDuration(_ rule: UnknownDuration) throws {
@@ -207,9 +195,12 @@ public final class Scrobbler {
         try check { lfm_scrobbler_set_now_playing_after_pause_ms(handle, ms ?? UInt32.max, $0) }
     }
 
-    private func keep(_ box: AnyObject) {
+    /// Keep `box` alive until the scrobbler is freed; its address for C (nil for nil).
+    private func keep(_ box: AnyObject?) -> UnsafeMutableRawPointer? {
+        guard let box = box else { return nil }
         lock.lock()
         boxes.append(box)
         lock.unlock()
+        return Unmanaged.passUnretained(box).toOpaque()
     }
 }
