@@ -15,7 +15,7 @@ BUILD=target/demo
 mkdir -p "$BUILD"
 CFLAGS=(-std=c99 -Wall -Wextra -Werror -pedantic -O2 -Iinclude)
 LINK=(-L"$LIB_DIR" -Wl,-rpath,"$(cd "$LIB_DIR" && pwd)" -llfm -lpthread)
-for example in sign session offline; do
+for example in sign session offline player; do
   cc "${CFLAGS[@]}" "examples-c/$example.c" -o "$BUILD/$example" "${LINK[@]}"
 done
 
@@ -36,6 +36,8 @@ echo "== examples-c/sign"
 "$BUILD/sign"
 echo "== examples-c/session"
 "$BUILD/session"
+echo "== examples-c/player: a simulated player scrobbling through lfm_scrobbler (20 minutes in a second)"
+"$BUILD/player" "$WORK/player.lfmq"
 
 echo "== the server goes away (pid $LFM_MOCK_PID stopped); the player keeps playing"
 lfm_mock_stop

@@ -6,8 +6,8 @@
 #      ASAN_OPTIONS=detect_leaks=1 (LeakSanitizer also sees memory liblfm hands out that the
 #      C side never frees; liblfm itself is linked normally, uninstrumented).
 # Zero reports are required. Programs: examples-c/{sign,session,offline} (offline also with
-# the server down: the network error path), capi/tests/c/{test_api,test_auth,test_scrobble,
-# test_threads,test_faults}, and capi/tests/c/queue_crash (a bounded push run stopped by SIGTERM, checked for
+# the server down: the network error path), examples-c/player, capi/tests/c/{test_api,
+# test_auth,test_scrobble,test_scrobbler,test_threads,test_faults}, and capi/tests/c/queue_crash (a bounded push run stopped by SIGTERM, checked for
 # memory errors, then a clean `drain` run checked for leaks too). Each against liblfm built
 # with the debug profile and with the release profile (inlining differs: the suppressions in
 # scripts/memcheck.supp must hold for both).
@@ -84,8 +84,9 @@ print(json.load(reply)["session"]["key"])
 PY
 }
 
-PROGRAMS=(examples-c/sign.c examples-c/session.c examples-c/offline.c
+PROGRAMS=(examples-c/sign.c examples-c/session.c examples-c/offline.c examples-c/player.c
           capi/tests/c/test_api.c capi/tests/c/test_auth.c capi/tests/c/test_scrobble.c
+          capi/tests/c/test_scrobbler.c
           capi/tests/c/test_threads.c capi/tests/c/test_faults.c capi/tests/c/queue_crash.c)
 # Every C program must be covered: a new one fails the run until it is added above and below.
 for src in examples-c/*.c capi/tests/c/*.c; do
@@ -188,6 +189,7 @@ for profile in $PROFILES; do
     start_mock
     run sign "$tool" 0 -- "$B/sign"
     run session "$tool" 0 -- "$B/session"
+    run player "$tool" 0 -- "$B/player" "$W/$tool-player.lfmq"
     # The server is away: plays stay queued (network error path); then it is back: flushed.
     q="$W/$tool-offline.lfmq"
     run offline-queue-server-down "$tool" 0 LFM_BASE_URL=https://127.0.0.1:9/2.0/ \
@@ -200,6 +202,9 @@ for profile in $PROFILES; do
     start_mock
     mkdir -p "$W/$tool-scrobble"
     run test_scrobble "$tool" 0 LFM_TEST_DIR="$W/$tool-scrobble" -- "$B/test_scrobble"
+    start_mock
+    mkdir -p "$W/$tool-scrobbler"
+    run test_scrobbler "$tool" 0 LFM_TEST_DIR="$W/$tool-scrobbler" -- "$B/test_scrobbler"
     start_mock
     run test_threads "$tool" 0 -- "$B/test_threads"
     start_mock

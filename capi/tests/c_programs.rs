@@ -57,6 +57,25 @@ fn c_scrobble_and_queue_suite_passes_against_the_mock() {
     assert!(out.contains(" passed, 0 failed"), "{out}");
 }
 
+/// The scrobbler engine from C with an injected clock (tests/c/test_scrobbler.c): the
+/// scripted session, outage, limits, lost session, plays left at free, and player calls
+/// while the server hangs.
+#[test]
+fn c_scrobbler_suite_passes_against_the_mock() {
+    let env = MockEnv::start();
+    let dir = support::fresh_dir("c-scrobbler");
+    let out = run_with(
+        &compile("tests/c/test_scrobbler.c", "cc", C_FLAGS),
+        &env,
+        &[("LFM_TEST_DIR", dir.to_str().unwrap())],
+    );
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+    assert!(
+        out.contains("slowest player call while the server hangs"),
+        "{out}"
+    );
+}
+
 #[test]
 fn c_auth_transport_and_logging_suite_passes_against_the_mock() {
     let env = MockEnv::start();
@@ -88,6 +107,42 @@ fn examples_run_against_the_mock() {
             .any(|s| s.artist == "Björk" && s.track == "Jóga"),
         "{stored:?}"
     );
+}
+
+/// examples-c/player.c: the simulated session stores exactly its five plays, each with
+/// its own start, and nothing is left undelivered.
+#[test]
+fn the_player_example_scrobbles_exactly_the_plays_that_count() {
+    let env = MockEnv::start();
+    let queue = support::fresh_dir("c-player").join("player.lfmq");
+    let exe = compile("../examples-c/player.c", "cc", C_FLAGS);
+    let output = Command::new(&exe)
+        .arg(&queue)
+        .env_remove("LD_LIBRARY_PATH")
+        .envs(env.vars())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    print!("{out}");
+    eprint!("{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{}", output.status);
+    assert!(out.contains("player: done, 0 plays left"), "{out}");
+    let stored = env.server.scrobbles();
+    let titles: Vec<&str> = stored.iter().map(|s| s.track.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Jóga",
+            "Hunter",
+            "All Is Full of Love",
+            "All Is Full of Love",
+            "Pagan Poetry"
+        ]
+    );
+    // Repeat-one: two plays, two timestamps, a track's length apart.
+    assert_eq!(stored[3].timestamp - stored[2].timestamp, 272);
+    // The pause does not move the play's start: Hunter began 305 s after Jóga.
+    assert_eq!(stored[1].timestamp - stored[0].timestamp, 305);
 }
 
 #[test]

@@ -321,7 +321,7 @@ static void test_credentials_need_https(void) {
     lfm_param love[] = {{"artist", "Cher"}, {"track", "Believe"}};
     lfm_param login[] = {{"username", username}, {"password", password}};
     lfm_param exchange[] = {{"token", "0123456789abcdef0123456789abcdef"}};
-    lfm_track play = {"Cher", "Believe", NULL, NULL, NULL, (int64_t)time(NULL) - 600, 200, 0};
+    lfm_track play = {"Cher", "Believe", NULL, NULL, NULL, (int64_t)time(NULL) - 600, 200, 0, LFM_CHOSEN_UNKNOWN};
     lfm_scrobble_result *result = NULL;
     EXPECT_INSECURE(lfm_call(client, "track.love", love, 2, LFM_CALL_WRITE, &json, &err), key);
     EXPECT_INSECURE(lfm_call(client, "user.getInfo", NULL, 0, LFM_CALL_SIGNED | LFM_CALL_SESSION, &json, &err), key);

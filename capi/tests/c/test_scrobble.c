@@ -118,9 +118,10 @@ static void test_now_playing_and_scrobble(void) {
         CHECK(verdict.ignored_message == lfm_scrobble_result_ignored_message(result, i));
     }
     {
-        lfm_scrobble_verdict verdict = {7, "stale"};
+        lfm_scrobble_verdict verdict = {7, "stale", "a", "t", "al"};
         CHECK_STATUS(lfm_scrobble_result_get(result, 5, &verdict, &err), LFM_ERR_INVALID_ARGUMENT);
         CHECK(verdict.ignored_code == 0 && verdict.ignored_message == NULL);
+        CHECK(verdict.corrected_artist == NULL && verdict.corrected_track == NULL && verdict.corrected_album == NULL);
         CHECK(strstr(lfm_error_message(err), "out of range") != NULL);
         lfm_error_free(err);
         err = NULL;
@@ -133,6 +134,22 @@ static void test_now_playing_and_scrobble(void) {
     }
     CHECK(lfm_scrobble_result_count(NULL) == 0);
     lfm_scrobble_result_free(result);
+
+    /* Last.fm's corrections, per verdict: NULL where it corrected nothing. */
+    {
+        lfm_track pair[2] = {make_track("beatles", "let it be", now - 300), make_track("Good", "Song", now - 200)};
+        lfm_scrobble_verdict verdict;
+        pair[0].album = "Let It Be";
+        CHECK_STATUS(lfm_scrobble(client, pair, 2, &result, &err), LFM_OK);
+        CHECK_STATUS(lfm_scrobble_result_get(result, 0, &verdict, &err), LFM_OK);
+        CHECK(verdict.ignored_code == 0);
+        CHECK(verdict.corrected_artist != NULL && strcmp(verdict.corrected_artist, "The Beatles") == 0);
+        CHECK(verdict.corrected_track != NULL && strcmp(verdict.corrected_track, "Let It Be") == 0);
+        CHECK(verdict.corrected_album == NULL);
+        CHECK_STATUS(lfm_scrobble_result_get(result, 1, &verdict, &err), LFM_OK);
+        CHECK(verdict.corrected_artist == NULL && verdict.corrected_track == NULL && verdict.corrected_album == NULL);
+        lfm_scrobble_result_free(result);
+    }
     CHECK(lfm_scrobble_result_accepted(NULL) == 0);
     CHECK(lfm_scrobble_result_ignored(NULL) == 0);
     CHECK(lfm_scrobble_result_ignored_code(NULL, 0) == -1);
