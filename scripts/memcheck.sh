@@ -7,7 +7,7 @@
 #      C side never frees; liblfm itself is linked normally, uninstrumented).
 # Zero reports are required. Programs: examples-c/{sign,session,offline} (offline also with
 # the server down: the network error path), examples-c/player, capi/tests/c/{test_api,
-# test_auth,test_scrobble,test_scrobbler,test_threads,test_faults}, and capi/tests/c/queue_crash (a bounded push run stopped by SIGTERM, checked for
+# test_auth,test_scrobble,test_scrobbler,test_threads,test_faults,test_read}, and capi/tests/c/queue_crash (a bounded push run stopped by SIGTERM, checked for
 # memory errors, then a clean `drain` run checked for leaks too). Each against liblfm built
 # with the debug profile and with the release profile (inlining differs: the suppressions in
 # scripts/memcheck.supp must hold for both).
@@ -87,7 +87,8 @@ PY
 PROGRAMS=(examples-c/sign.c examples-c/session.c examples-c/offline.c examples-c/player.c
           capi/tests/c/test_api.c capi/tests/c/test_auth.c capi/tests/c/test_scrobble.c
           capi/tests/c/test_scrobbler.c
-          capi/tests/c/test_threads.c capi/tests/c/test_faults.c capi/tests/c/queue_crash.c)
+          capi/tests/c/test_threads.c capi/tests/c/test_faults.c capi/tests/c/test_read.c
+          capi/tests/c/queue_crash.c)
 # Every C program must be covered: a new one fails the run until it is added above and below.
 for src in examples-c/*.c capi/tests/c/*.c; do
   case " ${PROGRAMS[*]} " in
@@ -209,6 +210,8 @@ for profile in $PROFILES; do
     run test_threads "$tool" 0 -- "$B/test_threads"
     start_mock
     run test_faults "$tool" 0 -- "$B/test_faults"
+    start_mock
+    run test_read "$tool" 0 -- "$B/test_read"
     start_mock
     # queue_crash needs a session key: log in once (a signed POST over HTTPS, as liblfm does).
     sk=$(mobile_session)

@@ -84,6 +84,13 @@ fn c_auth_transport_and_logging_suite_passes_against_the_mock() {
 }
 
 #[test]
+fn c_read_suite_passes_against_the_mock() {
+    let env = MockEnv::start();
+    let out = run(&compile("tests/c/test_read.c", "cc", C_FLAGS), &env);
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+}
+
+#[test]
 fn eight_threads_share_one_client() {
     let env = MockEnv::start();
     let out = run(&compile("tests/c/test_threads.c", "cc", C_FLAGS), &env);

@@ -1,11 +1,14 @@
 /* A minimal test harness for liblfm's C tests: CHECK records a failure and goes on;
- * check_summary() prints the closing "N passed, N failed" line and gives the exit code. */
+ * check_summary() prints the closing "N passed, N failed" line and gives the exit code;
+ * check_mock() calls a control method of the mock server. */
 #ifndef LFM_CHECK_H
 #define LFM_CHECK_H
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "lfm.h"
 
 static int check_passed = 0;
 static int check_failed = 0;
@@ -43,6 +46,20 @@ static const char *check_env(const char *name) {
         exit(2);
     }
     return value;
+}
+
+/* Call a control method of the mock server (mock.fault, mock.loadPlays, ...) and return its
+ * body (free it with lfm_string_free); exit(2) when it fails: the test cannot go on. */
+static inline char *check_mock(lfm_client *client, const char *method, const lfm_param *params,
+                               size_t n) {
+    char *json = NULL;
+    lfm_error *err = NULL;
+    if (lfm_call(client, method, params, n, 0, &json, &err) != LFM_OK) {
+        fprintf(stderr, "mock control %s failed: %s\n", method, lfm_error_message(err));
+        lfm_error_free(err);
+        exit(2);
+    }
+    return json;
 }
 
 static int check_summary(void) {

@@ -40,22 +40,9 @@ static lfm_client *new_client(void) {
     return client;
 }
 
-/* Call a mock control method (mock.fault, mock.reset, ...) and return its body. */
-static char *mock(lfm_client *client, const char *method, const lfm_param *params, size_t n) {
-    char *json = NULL;
-    lfm_error *err = NULL;
-    lfm_status status = lfm_call(client, method, params, n, 0, &json, &err);
-    if (status != LFM_OK) {
-        fprintf(stderr, "mock control %s failed: %s\n", method, lfm_error_message(err));
-        lfm_error_free(err);
-        exit(2);
-    }
-    return json;
-}
-
 static void inject(lfm_client *client, const char *kind, const char *name, const char *value) {
     lfm_param params[2] = {{"kind", kind}, {name, value}};
-    lfm_string_free(mock(client, "mock.fault", params, name ? 2 : 1));
+    lfm_string_free(check_mock(client, "mock.fault", params, name ? 2 : 1));
 }
 
 static void test_static_functions(void) {
@@ -268,7 +255,7 @@ static void test_calls(void) {
     CHECK_STATUS(lfm_call(client, "track.updateNowPlaying", np, 3, LFM_CALL_WRITE, &json, &err), LFM_OK);
     CHECK(json != NULL && strstr(json, "nowplaying") != NULL);
     lfm_string_free(json);
-    json = mock(client, "mock.nowPlaying", NULL, 0);
+    json = check_mock(client, "mock.nowPlaying", NULL, 0);
     CHECK(strstr(json, artist) != NULL);
     lfm_string_free(json);
 
@@ -278,7 +265,7 @@ static void test_calls(void) {
     CHECK_STATUS(lfm_call(client, "track.scrobble", scrobble, 3, LFM_CALL_WRITE, &json, &err), LFM_OK);
     CHECK(json != NULL && strstr(json, "\"accepted\":1") != NULL);
     lfm_string_free(json);
-    json = mock(client, "mock.scrobbles", NULL, 0);
+    json = check_mock(client, "mock.scrobbles", NULL, 0);
     CHECK(strstr(json, artist) != NULL && strstr(json, ts) != NULL);
     lfm_string_free(json);
 
@@ -431,7 +418,7 @@ static void test_hostile_inputs(void) {
     lfm_param np[] = {{"artist", "A\x01" "B\tC\nD\r\x7f"}, {"track", "\x1b[31mred"}};
     CHECK_STATUS(lfm_call(client, "track.updateNowPlaying", np, 2, LFM_CALL_WRITE, &json, &err), LFM_OK);
     lfm_string_free(json);
-    json = mock(client, "mock.nowPlaying", NULL, 0);
+    json = check_mock(client, "mock.nowPlaying", NULL, 0);
     CHECK(strstr(json, "A\\u0001B\\tC\\nD\\r\x7f") != NULL);
     CHECK(strstr(json, "\\u001b[31mred") != NULL);
     lfm_string_free(json);
