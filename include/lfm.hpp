@@ -757,6 +757,18 @@ public:
         raw_.get_deleter().timeout_ms = clamp_ms(close_timeout);
     }
 
+    Scrobbler(Scrobbler &&) noexcept = default;
+    /// Frees this scrobbler first (its worker may be calling its listener), then takes
+    /// over `other`'s scrobbler and callbacks.
+    Scrobbler &operator=(Scrobbler &&other) noexcept {
+        if (this != &other) {
+            raw_ = std::move(other.raw_);
+            callbacks_ = std::move(other.callbacks_);
+        }
+        return *this;
+    }
+    ~Scrobbler() = default;
+
     // --- the player's events (thread-safe; no network I/O on the caller's thread) ---
 
     /// A track starts at position 0 (the same track again is a new play: repeat-one).
@@ -923,7 +935,11 @@ public:
             if (!page_) pager_ = nullptr;
             return *this;
         }
-        void operator++(int) { ++*this; }
+        iterator operator++(int) {
+            iterator before = *this;
+            ++*this;
+            return before;
+        }
         friend bool operator==(const iterator &a, const iterator &b) noexcept {
             return a.pager_ == b.pager_;
         }

@@ -205,6 +205,9 @@ static_assert(!std::is_copy_constructible_v<lfm::Queue>, "Queue is move-only");
 static_assert(!std::is_copy_constructible_v<lfm::Scrobbler>, "Scrobbler is move-only");
 static_assert(std::is_nothrow_move_constructible_v<lfm::Scrobbler>, "Scrobbler moves without throwing");
 static_assert(!std::is_copy_constructible_v<lfm::Pager>, "Pager is move-only");
+static_assert(std::is_nothrow_move_assignable_v<lfm::Scrobbler>, "Scrobbler move-assigns without throwing");
+static_assert(std::is_same_v<std::iterator_traits<lfm::Pager::iterator>::iterator_category,
+                             std::input_iterator_tag>, "Pager is an input range");
 
 int main(int argc, char **argv) {
     if (argc != 3) {
