@@ -13,11 +13,28 @@
 //         std::cerr << e.what() << " (Last.fm error " << e.api_code() << ")\n";
 //     }
 //
+// A player's scrobbling (the rules: "the scrobbler" in lfm.h):
+//
+//     lfm::Scrobbler scrobbler(client, queue_dir + "/scrobbles.lfmq");  // owns its threads
+//     scrobbler.set_listener([](const lfm::ScrobblerEvent &e) { /* worker thread */ });
+//     scrobbler.play(track);  // then pause(), resume(), seek(ms), stop(): each returns at once
+//     // ~Scrobbler stops the worker (close timeout); undelivered plays stay in the file
+//
+// Reading a whole history, page by page (each page a JSON array of normalized items):
+//
+//     lfm::Pager pager(client, "user.getRecentTracks", {{"user", "rj"}});
+//     for (const std::string &items : pager) save(items, pager.state());
+//     std::string info = client.call("user.getInfo", {{"user", "rj"}},
+//                                    lfm::CallFlags::Normalize | lfm::CallFlags::Retry);
+//
 // Link it like the C library: `pkg-config --cflags --libs lfm`, or CMake's lfm::lfm.
 //
 // Design
-// - Every owning type (Client, Queue, ScrobbleResult, QueueEntries, UniqueString,
-//   UniqueError) is a move-only RAII handle that frees its C object exactly once.
+// - Every owning type (Client, Queue, Scrobbler, Pager, ScrobbleResult, QueueEntries,
+//   UniqueString, UniqueError) is a move-only RAII handle that frees its C object exactly once.
+// - Scrobbling for a player: lfm::Scrobbler (play/pause/resume/seek/stop, a std::function
+//   listener on the worker thread, events copied out). Reading: Client::call with
+//   CallFlags::Normalize / CallFlags::Retry, and lfm::Pager, a range of normalized pages.
 // - Strings go in as std::string (or anything convertible) and come out as std::string;
 //   optional fields the C API leaves NULL come out as std::optional<std::string>.
 // - Every failing C call throws lfm::Error, which carries the lfm_status, the Last.fm API
@@ -32,6 +49,8 @@
 //   Client/Queue while another thread uses it.
 // - Calls that talk to the server block the calling thread for at most the client's
 //   timeout (30 s by default): keep them off UI threads.
+// - A Scrobbler's calls are thread-safe and never wait for the network; its listener runs
+//   on the scrobbler's own worker thread. A Pager is used by one thread at a time.
 // - Error, ScrobbleResult, QueueEntries and the value types are immutable after construction
 //   and may be read from any thread.
 // - There is no thread-local state anywhere: each error travels in its exception.
@@ -41,11 +60,15 @@
 
 #include "lfm.h"
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <iterator>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -117,6 +140,13 @@ struct ScrobbleResultFree {
 struct QueueEntriesFree {
     void operator()(lfm_queue_entries *e) const noexcept { lfm_queue_entries_free(e); }
 };
+struct ScrobblerFree {
+    std::uint32_t timeout_ms = 5000;  ///< how long lfm_scrobbler_free waits for the worker
+    void operator()(lfm_scrobbler *s) const noexcept { lfm_scrobbler_free(s, timeout_ms); }
+};
+struct PagerFree {
+    void operator()(lfm_pager *p) const noexcept { lfm_pager_free(p); }
+};
 
 }  // namespace detail
 
@@ -178,6 +208,16 @@ struct Param {
 };
 using Params = std::vector<Param>;
 
+namespace detail {
+/// C views of `params`, borrowing their strings: valid while `params` is alive and unchanged.
+inline std::vector<lfm_param> c_params(const Params &params) {
+    std::vector<lfm_param> c;
+    c.reserve(params.size());
+    for (const Param &p : params) c.push_back(lfm_param{p.name.c_str(), p.value.c_str()});
+    return c;
+}
+}  // namespace detail
+
 /// Flags of Client::call, combinable with |.
 enum class CallFlags : std::uint32_t {
     None = 0,
@@ -185,6 +225,8 @@ enum class CallFlags : std::uint32_t {
     Session = LFM_CALL_SESSION,  ///< add the client's session key (sk)
     Post = LFM_CALL_POST,        ///< form-encoded POST instead of a GET
     Write = LFM_CALL_WRITE,      ///< all three: what every write method needs
+    Normalize = LFM_CALL_NORMALIZE,  ///< rewrite the reply into the documented stable shape
+    Retry = LFM_CALL_RETRY,          ///< retry transient failures (8, 11, 16, 29, 5xx, network)
 };
 constexpr CallFlags operator|(CallFlags a, CallFlags b) noexcept {
     return static_cast<CallFlags>(static_cast<std::uint32_t>(a) | static_cast<std::uint32_t>(b));
@@ -225,6 +267,9 @@ struct Track {
     std::int64_t timestamp = 0;     ///< UTC Unix seconds when playback started (scrobbles)
     std::uint32_t duration_secs = 0;  ///< 0 = unknown
     std::uint32_t track_number = 0;   ///< 0 = unknown
+    /// Whether the user chose this track (true) or the player did (false, e.g. shuffle or
+    /// radio); std::nullopt = unknown, not sent.
+    std::optional<bool> chosen_by_user;
 
     Track() = default;
     Track(std::string artist_, std::string title_, std::int64_t timestamp_ = 0)
@@ -241,6 +286,9 @@ struct Track {
         t.timestamp = timestamp;
         t.duration_secs = duration_secs;
         t.track_number = track_number;
+        t.chosen_by_user = !chosen_by_user ? LFM_CHOSEN_UNKNOWN
+                           : *chosen_by_user ? LFM_CHOSEN_YES
+                                             : LFM_CHOSEN_NO;
         return t;
     }
 
@@ -253,8 +301,21 @@ struct Track {
         out.mbid = s(t.mbid);
         out.duration_secs = t.duration_secs;
         out.track_number = t.track_number;
+        if (t.chosen_by_user == LFM_CHOSEN_YES) out.chosen_by_user = true;
+        if (t.chosen_by_user == LFM_CHOSEN_NO) out.chosen_by_user = false;
         return out;
     }
+};
+
+/// Last.fm's corrections to a play's names (now playing and scrobbles); each field is
+/// std::nullopt when Last.fm kept the name as sent.
+struct Corrections {
+    std::optional<std::string> artist;
+    std::optional<std::string> title;  ///< the track's title (`corrected_track` in C)
+    std::optional<std::string> album;
+
+    /// Whether Last.fm corrected nothing.
+    bool empty() const noexcept { return !artist && !title && !album; }
 };
 
 /// The result of a mobile login.
@@ -271,9 +332,7 @@ inline std::string version() { return lfm_version(); }
 
 /// The api_sig of a request: see lfm_sign(). Throws on duplicate names or invalid UTF-8.
 inline std::string sign(const Params &params, const std::string &api_secret) {
-    std::vector<lfm_param> c;
-    c.reserve(params.size());
-    for (const Param &p : params) c.push_back(lfm_param{p.name.c_str(), p.value.c_str()});
+    std::vector<lfm_param> c = detail::c_params(params);
     char *sig = nullptr;
     detail::check(lfm_sign, c.empty() ? nullptr : c.data(), c.size(), api_secret.c_str(), &sig);
     return detail::take_string(sig);
@@ -305,6 +364,15 @@ public:
         range_check(index);
         const char *m = lfm_scrobble_result_ignored_message(raw_.get(), index);
         return m ? std::string(m) : std::string();
+    }
+    /// Last.fm's corrections to track `index` (empty when it corrected nothing).
+    Corrections corrections(std::size_t index) const {
+        range_check(index);
+        lfm_scrobble_verdict v{};
+        detail::check(lfm_scrobble_result_get, raw_.get(), index, &v);
+        return Corrections{detail::optional_string(v.corrected_artist),
+                           detail::optional_string(v.corrected_track),
+                           detail::optional_string(v.corrected_album)};
     }
     const lfm_scrobble_result *get() const noexcept { return raw_.get(); }
 
@@ -439,9 +507,7 @@ public:
     /// Call any API method; returns the JSON body as received.
     std::string call(const std::string &method, const Params &params = {},
                      CallFlags flags = CallFlags::None) {
-        std::vector<lfm_param> c;
-        c.reserve(params.size());
-        for (const Param &p : params) c.push_back(lfm_param{p.name.c_str(), p.value.c_str()});
+        std::vector<lfm_param> c = detail::c_params(params);
         char *json = nullptr;
         detail::check(lfm_call, get(), method.c_str(), c.empty() ? nullptr : c.data(), c.size(),
                       static_cast<std::uint32_t>(flags), &json);
@@ -604,6 +670,374 @@ public:
 
 private:
     std::unique_ptr<lfm_queue, detail::QueueFree> raw_;
+};
+
+
+// ---------------------------------------------------------------------------------------
+// Scrobbler
+
+/// What a Scrobbler event reports (lfm_event_kind). Later versions may add kinds: treat an
+/// unknown value as informational.
+enum class EventKind : std::int32_t {
+    NowPlaying = LFM_EVENT_NOW_PLAYING,  ///< now playing sent (code 0) or failed (code, message)
+    Queued = LFM_EVENT_QUEUED,           ///< a play became due and is in the queue file
+    Delivered = LFM_EVENT_DELIVERED,     ///< the server accepted a play
+    Rejected = LFM_EVENT_REJECTED,       ///< a play will not be sent (code: why)
+    Deferred = LFM_EVENT_DEFERRED,       ///< delivery failed for now; retry in retry_after_ms
+    AuthLost = LFM_EVENT_AUTH_LOST,      ///< credentials refused (code 9, 4, 10, 26): delivery stops
+};
+
+/// What a Scrobbler does with plays of unknown duration (Scrobbler::set_unknown_duration).
+enum class UnknownDuration : std::int32_t {
+    After4Minutes = LFM_UNKNOWN_DURATION_AFTER_4_MINUTES,  ///< due after 4 minutes (default)
+    Never = LFM_UNKNOWN_DURATION_NEVER,                    ///< never scrobbled (streams, radio)
+};
+
+/// One event of a Scrobbler, copied out of the C event (so it may be kept and moved to
+/// other threads).
+struct ScrobblerEvent {
+    EventKind kind = EventKind::NowPlaying;
+    std::optional<Track> track;    ///< the play it concerns; std::nullopt for Deferred, AuthLost
+    std::int32_t code = 0;         ///< Last.fm's ignored code or API error, 0 if none
+    std::string message;           ///< reason or error text ("" if none); never a secret
+    std::int64_t retry_after_ms = 0;  ///< Deferred: when the worker tries again (scrobbler's clock)
+    Corrections corrections;       ///< Last.fm's corrections (NowPlaying, Delivered)
+
+    /// Copy a C event (its pointers are valid only during the callback).
+    static ScrobblerEvent from_c(const lfm_scrobbler_event &e) {
+        ScrobblerEvent out;
+        out.kind = static_cast<EventKind>(e.kind);
+        if (e.track != nullptr) out.track = Track::from_c(*e.track);
+        out.code = e.code;
+        out.message = e.message ? std::string(e.message) : std::string();
+        out.retry_after_ms = e.retry_after_ms;
+        out.corrections = Corrections{detail::optional_string(e.corrected_artist),
+                                      detail::optional_string(e.corrected_track),
+                                      detail::optional_string(e.corrected_album)};
+        return out;
+    }
+};
+
+/// The play tracker and background delivery of lfm_scrobbler: the player reports what it
+/// does (play, pause, resume, seek, stop) and the scrobbler decides when a play counts,
+/// sends now playing, queues due plays durably and delivers them from its own thread. See
+/// "the scrobbler" in lfm.h for the rules.
+///
+/// Move-only RAII owner of an lfm_scrobbler: the destructor (or close()) stops the worker
+/// within the close timeout; undelivered plays stay in the queue file for the next
+/// Scrobbler on it. The player calls are thread-safe and return within about a millisecond
+/// whatever the network does. The Client may be destroyed before the Scrobbler (the
+/// scrobbler keeps its own reference to the C client).
+///
+///     lfm::Scrobbler s(client, "/var/lib/player/scrobbles.lfmq");
+///     s.set_listener([](const lfm::ScrobblerEvent &e) { /* worker thread */ });
+///     s.play(track); s.pause(); s.resume(); s.seek(30000); s.stop();
+class Scrobbler {
+public:
+    /// Called on the scrobbler's worker thread, one event at a time. It may call the
+    /// Scrobbler back (not destroy it). Exceptions it throws are swallowed: they must not
+    /// cross the C library.
+    using Listener = std::function<void(const ScrobblerEvent &)>;
+    /// The current time in Unix milliseconds, called from the player's and the worker's
+    /// threads (so it must be thread-safe). Must not throw: an exception gives the system
+    /// time instead.
+    using Clock = std::function<std::int64_t()>;
+
+    /// How long the destructor waits for the worker by default.
+    static constexpr std::chrono::milliseconds default_close_timeout{5000};
+
+    /// Start a scrobbler on `client` with its durable queue at `queue_path` (the lfm_queue
+    /// rules: one open per file). Throws lfm::Error (LFM_ERR_IO if the file is held).
+    Scrobbler(Client &client, const std::string &queue_path,
+              std::chrono::milliseconds close_timeout = default_close_timeout)
+        : callbacks_(std::make_unique<Callbacks>()) {
+        lfm_scrobbler *raw = nullptr;
+        detail::check(lfm_scrobbler_new, client.get(), queue_path.c_str(), &raw);
+        raw_.reset(raw);
+        raw_.get_deleter().timeout_ms = clamp_ms(close_timeout);
+    }
+
+    Scrobbler(Scrobbler &&) noexcept = default;
+    /// Frees this scrobbler first (its worker may be calling its listener), then takes
+    /// over `other`'s scrobbler and callbacks.
+    Scrobbler &operator=(Scrobbler &&other) noexcept {
+        if (this != &other) {
+            raw_ = std::move(other.raw_);
+            callbacks_ = std::move(other.callbacks_);
+        }
+        return *this;
+    }
+    ~Scrobbler() = default;
+
+    // --- the player's events (thread-safe; no network I/O on the caller's thread) ---
+
+    /// A track starts at position 0 (the same track again is a new play: repeat-one).
+    void play(const Track &track) {
+        lfm_track t = track.c_view();
+        detail::check(lfm_scrobbler_play, get(), static_cast<const lfm_track *>(&t));
+    }
+    void pause() { detail::check(lfm_scrobbler_pause, get()); }
+    void resume() { detail::check(lfm_scrobbler_resume, get()); }
+    /// The player jumped to `position_ms` in the current track (adds no listened time).
+    void seek(std::uint32_t position_ms) { detail::check(lfm_scrobbler_seek, get(), position_ms); }
+    void seek(std::chrono::milliseconds position) { seek(clamp_ms(position)); }
+    /// The track ended or the user stopped: a play not yet due is not scrobbled.
+    void stop() { detail::check(lfm_scrobbler_stop, get()); }
+
+    // --- delivery ---
+
+    /// Try delivering now, ignoring the back-off once (e.g. the network came back).
+    void flush_now() { detail::check(lfm_scrobbler_flush_now, get()); }
+    /// Block until nothing is pending or `timeout` passes; returns the plays left.
+    std::size_t drain(std::chrono::milliseconds timeout) {
+        std::size_t pending = 0;
+        detail::check(lfm_scrobbler_drain, get(), clamp_ms(timeout), &pending);
+        return pending;
+    }
+
+    /// Plays not delivered yet (due and waiting in the queue file). Never waits on the network.
+    std::size_t pending() const {
+        std::size_t n = 0;
+        detail::check(lfm_scrobbler_pending, static_cast<const lfm_scrobbler *>(raw_.get()), &n);
+        return n;
+    }
+
+    // --- settings ---
+
+    /// Plays of unknown duration (0) are due after 4 minutes (the default) or never
+    /// (streams, radio). A play under way keeps the rule it started with.
+    void set_unknown_duration(UnknownDuration rule) {
+        detail::check(lfm_scrobbler_set_unknown_duration, get(), static_cast<std::int32_t>(rule));
+    }
+    /// Resuming after a pause longer than `pause` sends now playing again (default 5
+    /// minutes); std::nullopt: never.
+    void set_now_playing_after_pause(std::optional<std::chrono::milliseconds> pause) {
+        detail::check(lfm_scrobbler_set_now_playing_after_pause_ms, get(),
+                      pause ? clamp_ms(*pause) : UINT32_MAX);
+    }
+
+    /// Report events to `listener` (an empty one: to nobody). Every listener ever set lives
+    /// as long as the Scrobbler, since the worker may still be calling an earlier one.
+    void set_listener(Listener listener) {
+        if (!listener) {
+            detail::check(lfm_scrobbler_set_listener, get(),
+                          static_cast<lfm_scrobbler_event_fn>(nullptr), static_cast<void *>(nullptr));
+            return;
+        }
+        Listener *ctx = callbacks_->keep(std::make_unique<Listener>(std::move(listener)));
+        detail::check(lfm_scrobbler_set_listener, get(),
+                      static_cast<lfm_scrobbler_event_fn>(&event_trampoline), static_cast<void *>(ctx));
+    }
+
+    /// Read every time from `clock` instead of the system's (tests, simulations): listened
+    /// time, play timestamps, back-off. Set it before the first player event; an empty
+    /// Clock goes back to the system clock.
+    void set_clock(Clock clock) {
+        if (!clock) {
+            detail::check(lfm_scrobbler_set_clock, get(), static_cast<lfm_clock_fn>(nullptr),
+                          static_cast<void *>(nullptr));
+            return;
+        }
+        Clock *ctx = callbacks_->keep(std::make_unique<Clock>(std::move(clock)));
+        detail::check(lfm_scrobbler_set_clock, get(), static_cast<lfm_clock_fn>(&clock_trampoline),
+                      static_cast<void *>(ctx));
+    }
+
+    /// Stop the worker now, waiting at most `timeout` (undelivered plays stay in the queue
+    /// file). Afterwards every call throws LFM_ERR_INVALID_ARGUMENT; destroying is a no-op.
+    void close(std::chrono::milliseconds timeout) {
+        raw_.get_deleter().timeout_ms = clamp_ms(timeout);
+        raw_.reset();
+    }
+
+    /// The C handle, for functions this wrapper does not cover. Still owned by *this.
+    lfm_scrobbler *get() const noexcept { return raw_.get(); }
+
+private:
+    /// The callbacks handed to C, kept at stable addresses until the scrobbler is freed.
+    struct Callbacks {
+        std::mutex mutex;
+        std::vector<std::unique_ptr<Listener>> listeners;
+        std::vector<std::unique_ptr<Clock>> clocks;
+
+        Listener *keep(std::unique_ptr<Listener> l) {
+            std::lock_guard<std::mutex> lock(mutex);
+            listeners.push_back(std::move(l));
+            return listeners.back().get();
+        }
+        Clock *keep(std::unique_ptr<Clock> c) {
+            std::lock_guard<std::mutex> lock(mutex);
+            clocks.push_back(std::move(c));
+            return clocks.back().get();
+        }
+    };
+
+    static std::uint32_t clamp_ms(std::chrono::milliseconds d) noexcept {
+        if (d.count() <= 0) return 0;
+        if (d.count() > static_cast<std::chrono::milliseconds::rep>(UINT32_MAX)) return UINT32_MAX;
+        return static_cast<std::uint32_t>(d.count());
+    }
+
+    static void event_trampoline(void *ctx, const lfm_scrobbler_event *event) noexcept {
+        if (ctx == nullptr || event == nullptr) return;
+        try {
+            (*static_cast<Listener *>(ctx))(ScrobblerEvent::from_c(*event));
+        } catch (...) {
+            // A listener must not throw through C; the event is dropped.
+        }
+    }
+
+    static std::int64_t clock_trampoline(void *ctx) noexcept {
+        try {
+            return (*static_cast<Clock *>(ctx))();
+        } catch (...) {
+            return std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                .count();
+        }
+    }
+
+    // Declared before raw_ so that the scrobbler is freed first (no callback runs after
+    // lfm_scrobbler_free returns), then the callbacks it used.
+    std::unique_ptr<Callbacks> callbacks_;
+    std::unique_ptr<lfm_scrobbler, detail::ScrobblerFree> raw_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Pager
+
+/// A walk over every page of a paginated read method (user.getRecentTracks,
+/// user.getLovedTracks, user.getTopArtists), each page the JSON array of its normalized
+/// items, every item once. See the reads section of lfm.h for the rules (now-playing item
+/// dropped, shared timestamps kept, from/to inclusive, transient errors retried).
+///
+/// A range: `for (const std::string &items : pager) ...`. Each step blocks for the
+/// page's request and its retries; a failure throws lfm::Error and leaves the pager on the
+/// failed page, so iterating again (a new begin()) resumes there. Move-only owner of an
+/// lfm_pager; one thread at a time (it may move between threads).
+class Pager {
+public:
+    /// An input iterator over the pages; the end iterator is default-constructed.
+    class iterator {
+    public:
+        using iterator_category = std::input_iterator_tag;
+        using value_type = std::string;
+        using difference_type = std::ptrdiff_t;
+        using pointer = const std::string *;
+        using reference = const std::string &;
+
+        iterator() = default;
+        reference operator*() const { return *page_; }
+        pointer operator->() const { return &*page_; }
+        /// Fetch the next page (throws lfm::Error; the pager stays on that page).
+        iterator &operator++() {
+            page_ = pager_->next();
+            if (!page_) pager_ = nullptr;
+            return *this;
+        }
+        iterator operator++(int) {
+            iterator before = *this;
+            ++*this;
+            return before;
+        }
+        friend bool operator==(const iterator &a, const iterator &b) noexcept {
+            return a.pager_ == b.pager_;
+        }
+        friend bool operator!=(const iterator &a, const iterator &b) noexcept { return !(a == b); }
+
+    private:
+        friend class Pager;
+        explicit iterator(Pager *pager) : pager_(pager) { ++*this; }
+        Pager *pager_ = nullptr;
+        std::optional<std::string> page_;
+    };
+
+    /// Open a pager over `method` with its own `params` (`limit`, and for a timeline
+    /// `from`/`to` in inclusive Unix seconds, may be among them; `page` may not). `flags`
+    /// as for Client::call (a pager always normalizes and retries). Does no I/O: the
+    /// method's own errors (an unknown user) come with the first page.
+    Pager(Client &client, const std::string &method, const Params &params = {},
+          CallFlags flags = CallFlags::None) {
+        std::vector<lfm_param> c = detail::c_params(params);
+        lfm_pager *raw = nullptr;
+        detail::check(lfm_pager_open, client.get(), method.c_str(), c.empty() ? nullptr : c.data(),
+                      c.size(), static_cast<std::uint32_t>(flags), &raw);
+        raw_.reset(raw);
+    }
+
+    /// An incremental import of user.getRecentTracks: only the plays after `mark` (from
+    /// mark() at the end of an earlier walk), those at its second it does not hold included.
+    static Pager after(Client &client, const std::string &method, const Params &params,
+                       const std::string &mark, CallFlags flags = CallFlags::None) {
+        std::vector<lfm_param> c = detail::c_params(params);
+        lfm_pager *raw = nullptr;
+        detail::check(lfm_pager_open_after, client.get(), method.c_str(),
+                      c.empty() ? nullptr : c.data(), c.size(), static_cast<std::uint32_t>(flags),
+                      mark.c_str(), &raw);
+        return Pager(raw);
+    }
+
+    /// Continue a walk from its state() (even in another process): no gap, no repeat.
+    static Pager resume(Client &client, const std::string &state,
+                        CallFlags flags = CallFlags::None) {
+        lfm_pager *raw = nullptr;
+        detail::check(lfm_pager_resume, client.get(), state.c_str(),
+                      static_cast<std::uint32_t>(flags), &raw);
+        return Pager(raw);
+    }
+
+    /// The JSON array of the next page's items; std::nullopt after the last page.
+    std::optional<std::string> next() {
+        char *json = nullptr;
+        detail::check(lfm_pager_next, get(), &json);
+        return detail::take_optional_string(json);
+    }
+
+    /// Fetch the next page and iterate from it.
+    iterator begin() { return iterator(this); }
+    iterator end() noexcept { return iterator(); }
+
+    /// Items in all as Last.fm reports them; -1 before the first page.
+    std::int64_t total() const noexcept { return lfm_pager_total(raw_.get()); }
+    /// Pages in all as Last.fm reports them; -1 before the first page.
+    std::int64_t total_pages() const noexcept { return lfm_pager_total_pages(raw_.get()); }
+    /// The pages done (the number of the latest page delivered); 0 before the first.
+    std::int64_t page() const noexcept { return lfm_pager_page(raw_.get()); }
+
+    /// Everything needed to continue this walk with resume(): save it after each page.
+    std::string state() const {
+        char *json = nullptr;
+        detail::check(lfm_pager_state, static_cast<const lfm_pager *>(raw_.get()), &json);
+        return detail::take_string(json);
+    }
+    /// Where the next incremental import starts (for after()); std::nullopt when nothing
+    /// was delivered or the method is not a timeline.
+    std::optional<std::string> mark() const {
+        char *json = nullptr;
+        detail::check(lfm_pager_mark, static_cast<const lfm_pager *>(raw_.get()), &json);
+        return detail::take_optional_string(json);
+    }
+
+    /// Attempts per page, the first included (>= 1; default 6). 1: no retries.
+    void set_max_attempts(std::uint32_t attempts) {
+        detail::check(lfm_pager_set_max_attempts, get(), attempts);
+    }
+    /// The longest wait between two attempts (default 15 minutes; error 29 suggests 30 s
+    /// and more): lower it where the walk must not block that long.
+    void set_max_wait(std::chrono::milliseconds wait) {
+        const auto ms = wait.count() <= 0 ? 0 : wait.count();
+        detail::check(lfm_pager_set_max_wait_ms, get(),
+                      ms > static_cast<std::chrono::milliseconds::rep>(UINT32_MAX)
+                          ? UINT32_MAX
+                          : static_cast<std::uint32_t>(ms));
+    }
+
+    /// The C handle. Still owned by *this.
+    lfm_pager *get() const noexcept { return raw_.get(); }
+
+private:
+    explicit Pager(lfm_pager *raw) noexcept : raw_(raw) {}
+    std::unique_ptr<lfm_pager, detail::PagerFree> raw_;
 };
 
 }  // namespace lfm

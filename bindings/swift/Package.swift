@@ -20,5 +20,7 @@ let package = Package(
         // recipe in README.md:
         //   .binaryTarget(name: "CLfm", path: "CLfm.xcframework"),
         .target(name: "Lfm", dependencies: ["CLfm"]),
+        // Against the mock: `source scripts/mock-env.sh` first (skipped without it).
+        .testTarget(name: "LfmTests", dependencies: ["Lfm"]),
     ]
 )
