@@ -11,5 +11,10 @@ CARGO_C_VERSION=${CARGO_C_VERSION:-0.10.24}
 if cargo cinstall --version >/dev/null 2>&1; then
   exit 0
 fi
+# cargo (which cargo-c builds on) links OpenSSL through openssl-sys: it needs the headers and
+# pkg-config (both on this project's machine image; installed here when missing).
+if ! { command -v pkg-config >/dev/null && pkg-config --exists openssl; }; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libssl-dev pkg-config
+fi
 echo "ensure-cargo-c: installing cargo-c $CARGO_C_VERSION (cargo install --locked; takes minutes)" >&2
 cargo install cargo-c --version "$CARGO_C_VERSION" --locked
