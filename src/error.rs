@@ -86,6 +86,9 @@ pub struct Error {
     http_status: u16,
     message: String,
     retry_after_ms: u32,
+    /// Nothing was wrong with the request; it is to be sent again after `retry_after_ms`
+    /// (the daily scrobble limit). Set only by [`Error::retry_later`].
+    retry_later: bool,
 }
 
 impl Error {
@@ -97,6 +100,17 @@ impl Error {
             http_status: 0,
             message: message.into(),
             retry_after_ms: 0,
+            retry_later: false,
+        }
+    }
+
+    /// A request that is fine but must wait `retry_after_ms` (the account's daily scrobble
+    /// limit, until midnight UTC): [`Status::Api`] with no Last.fm code, always retryable.
+    pub fn retry_later(message: impl Into<String>, retry_after_ms: u32) -> Error {
+        Error {
+            retry_after_ms,
+            retry_later: true,
+            ..Error::new(Status::Api, message)
         }
     }
 
@@ -165,15 +179,15 @@ impl Error {
 
     /// Whether the same request may succeed later: network failures, timeouts, HTTP 5xx and
     /// 429, Last.fm errors 8 (operation failed), 11 (offline), 16 (unavailable), 29 (rate limit),
-    /// and a queue flush stopped by the daily scrobble limit (ignored code 5: an API status
-    /// without a Last.fm error code, with the wait until midnight UTC in `retry_after_ms`).
+    /// and a queue flush stopped by the daily scrobble limit ([`Error::retry_later`], with the
+    /// wait until midnight UTC in `retry_after_ms`).
     /// Not what only the user can fix: errors 4 (authentication), 9 (session), 10 (API key),
     /// 26 (suspended key), invalid arguments, I/O.
     pub fn is_retryable(&self) -> bool {
         match self.status {
             Status::Network | Status::Timeout => true,
             Status::Http => (500..=599).contains(&self.http_status) || self.http_status == 429,
-            Status::Api if self.api_code == 0 => self.retry_after_ms > 0,
+            Status::Api if self.retry_later => true,
             Status::Api => RETRYABLE_API_CODES.contains(&self.api_code),
             _ => false,
         }
@@ -251,10 +265,12 @@ mod tests {
         }
         assert!(!Error::invalid("x").is_retryable());
         // The queue's daily-limit stop: no Last.fm code, a wait until midnight UTC.
-        assert!(Error::new(Status::Api, "daily limit")
-            .with_retry_after_ms(3_600_000)
-            .is_retryable());
+        assert!(Error::retry_later("daily limit", 3_600_000).is_retryable());
         assert!(!Error::new(Status::Api, "x").is_retryable());
+        // A server's `"error": 0` with a Retry-After is not the daily limit.
+        assert!(!Error::api(0, "x", 200)
+            .with_retry_after_ms(60_000)
+            .is_retryable());
         // What only the user can fix stays "no", whatever Retry-After the reply carried.
         for code in [4, 9, 10, 26] {
             assert!(

@@ -779,11 +779,10 @@ impl Queue {
                     if self.apply_verdicts(&batch, &verdicts, outcome)? {
                         outcome.daily_limit = true;
                         break Some(
-                            Error::new(
-                                Status::Api,
+                            Error::retry_later(
                                 "the account's daily scrobble limit is reached; plays are kept for later",
-                            )
-                            .with_retry_after_ms(ratelimit::millis_u32(until_next_utc_day())),
+                                ratelimit::millis_u32(until_next_utc_day()),
+                            ),
                         );
                     }
                     continue;
