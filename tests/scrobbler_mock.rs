@@ -308,7 +308,8 @@ fn rate_limit_and_daily_limit_defer_then_deliver_by_the_injected_clock() {
     s.play(&song("Limited", 200)).unwrap();
     // The now playing goes first; the fault is for the scrobble.
     h.wait_events(EventKind::NowPlaying, 1);
-    h.env.server.push_fault(
+    h.env.server.push_fault_for(
+        "track.scrobble",
         Fault::ApiError {
             code: 29,
             http: None,
@@ -419,7 +420,12 @@ fn player_calls_return_while_the_server_hangs() {
     h.client.set_timeout(Duration::from_secs(600)).unwrap();
     let s = h.scrobbler();
     // The now playing and the scrobble both hang.
-    h.env.server.push_fault(Fault::Hang, 2);
+    h.env
+        .server
+        .push_fault_for("track.updateNowPlaying", Fault::Hang, 1);
+    h.env
+        .server
+        .push_fault_for("track.scrobble", Fault::Hang, 1);
     s.play(&song("Hung", 200)).unwrap();
     h.advance(100 * S);
     wait_until("both requests to reach the hung server", || {
@@ -472,7 +478,9 @@ fn a_hung_now_playing_never_delays_a_scrobble() {
     let h = Harness::new("np-hang");
     h.client.set_timeout(Duration::from_secs(600)).unwrap();
     let s = h.scrobbler();
-    h.env.server.push_fault(Fault::Hang, 1);
+    h.env
+        .server
+        .push_fault_for("track.updateNowPlaying", Fault::Hang, 1);
     let start = h.now();
     s.play(&song("Announced", 200)).unwrap();
     wait_until("the now playing to reach the hung server", || {
@@ -530,7 +538,7 @@ fn errors_only_the_user_can_fix_stop_delivery_like_a_lost_session() {
         h.wait_events(EventKind::NowPlaying, 1);
         h.env
             .server
-            .push_fault(Fault::ApiError { code, http: None }, 1);
+            .push_fault_for("track.scrobble", Fault::ApiError { code, http: None }, 1);
         h.advance(100 * S);
         let lost = h.wait_events(EventKind::AuthLost, 1);
         assert_eq!(lost[0].code, code as i32);
@@ -559,7 +567,9 @@ fn nothing_is_sent_nor_reported_after_close_returns_even_when_a_flush_was_under_
         s.stop().unwrap();
         h.wait_events(EventKind::Queued, 60);
         // The first batch is stored at once and answered 3 s later.
-        h.env.server.push_fault(Fault::Delay { ms: 3000 }, 1);
+        h.env
+            .server
+            .push_fault_for("track.scrobble", Fault::Delay { ms: 3000 }, 1);
         h.client.set_base_url(&base).unwrap();
         s.flush_now();
         wait_until("the first batch", || h.scrobble_requests() == 1);
@@ -644,8 +654,15 @@ fn flush_now_during_a_failing_flush_still_tries_again() {
         .call("user.getInfo", &[("user", "rj")], lfm::CallFlags::NONE)
         .unwrap();
     h.client.set_timeout(Duration::from_millis(500)).unwrap();
-    h.env.server.push_fault(Fault::Delay { ms: 5000 }, 1);
-    let expected = h.play_through(&s, "Late", 1, 150 * S);
+    // For the scrobble only: the play's now playing reaches the mock first (a fault for
+    // any method would be its, and the scrobble would go through at once).
+    h.env
+        .server
+        .push_fault_for("track.scrobble", Fault::Delay { ms: 5000 }, 1);
+    let expected = vec![("Late".to_string(), secs(h.now()))];
+    s.play(&song("Late", 200)).unwrap();
+    h.wait_events(EventKind::NowPlaying, 1);
+    h.advance(150 * S);
     s.stop().unwrap();
     wait_until("the first attempt", || h.scrobble_requests() == 1);
     h.client.set_timeout(lfm::DEFAULT_TIMEOUT).unwrap();

@@ -229,7 +229,7 @@ pub(crate) fn route(shared: &Shared, req: &Request, scheme: Scheme) -> (Plan, St
             "raw_body": String::from_utf8_lossy(&req.body),
             "raw_query": req.query,
         }));
-        st.next_fault()
+        st.next_fault(&label)
     };
     let normal = || match &params {
         Ok(p) => {

@@ -30,7 +30,8 @@ fn run(shared: &Shared, method: &str, p: &Params) -> Result<Value, ApiError> {
     match method {
         "mock.fault" => {
             let (fault, count) = Fault::from_params(p).map_err(ApiError::invalid)?;
-            st.push_fault(fault, count);
+            let method = p.non_empty("method_name").map(str::to_string);
+            st.push_fault(fault, count, method);
             Ok(ok)
         }
         "mock.stats" => Ok(st.stats.to_json()),

@@ -14,7 +14,8 @@ use crate::http::{Body, Response};
 
 /// A fault to inject, queued with [`MockServer::push_fault`](crate::MockServer::push_fault)
 /// or `mock.fault`; queued faults apply, in order, to the next non-`mock.*` requests on
-/// the API path (each for its `count`).
+/// the API path (each for its `count`), or only to requests for one method
+/// ([`MockServer::push_fault_for`](crate::MockServer::push_fault_for), `method_name`).
 ///
 /// `Delay`, `ResetMidBody` and `TruncatedJson` let the request be processed normally
 /// (state changes: a scrobble is stored) and only delay or damage the reply, as when a

@@ -21,7 +21,7 @@
 //!
 //! | method | parameters | reply |
 //! | --- | --- | --- |
-//! | `mock.fault` | `kind`, `count` (default 1), the kind's own (`code`, `http`, `ms`, `bytes`, `remaining`) | `{"ok":1}` |
+//! | `mock.fault` | `kind`, `count` (default 1), `method_name` (only requests for that method; default any), the kind's own (`code`, `http`, `ms`, `bytes`, `remaining`) | `{"ok":1}` |
 //! | `mock.stats` | | `{"connections":N,"requests":N,"api_requests":N,"scrobbles_stored":N,"now_playing":N,"by_method":{..}}` |
 //! | `mock.scrobbles` | | `{"scrobbles":[{"user","artist","track","album"?,"albumArtist"?,"timestamp","duration"?,"trackNumber"?,"mbid"?}]}`, arrival order |
 //! | `mock.nowPlaying` | | the last now-playing record (`user`, `artist`, `track`, optional fields, `received`) or `{}` |

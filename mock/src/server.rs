@@ -179,7 +179,16 @@ impl MockServer {
 
     /// Queues `fault` for the next `count` API requests (`DailyLimit` sets state instead).
     pub fn push_fault(&self, fault: Fault, count: u32) {
-        self.shared.state().push_fault(fault, count);
+        self.shared.state().push_fault(fault, count, None);
+    }
+
+    /// Queues `fault` for the next `count` requests for `method` only (e.g.
+    /// `track.scrobble`), so that a request another thread sends meanwhile (a scrobbler's
+    /// now playing) does not take it.
+    pub fn push_fault_for(&self, method: &str, fault: Fault, count: u32) {
+        self.shared
+            .state()
+            .push_fault(fault, count, Some(method.to_string()));
     }
 
     /// Approves a token from `auth.getToken` for the account; false if it is unknown.

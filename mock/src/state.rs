@@ -128,8 +128,8 @@ pub(crate) struct State {
     pub scrobble_keys: HashSet<(String, String, String, i64)>,
     /// The latest now-playing record.
     pub now_playing: Option<Value>,
-    /// Queued per-request faults with their remaining counts.
-    pub faults: VecDeque<(Fault, u32)>,
+    /// Queued per-request faults, in the order they were queued.
+    pub faults: VecDeque<QueuedFault>,
     /// Accepted scrobbles left before items are ignored with code 5; `None` = no limit.
     pub daily_remaining: Option<u32>,
     /// The last non-`mock.*` request (`mock.lastRequest`).
@@ -138,28 +138,47 @@ pub(crate) struct State {
     pub reads: crate::reads::Library,
 }
 
+/// A fault waiting in [`State::faults`].
+#[derive(Debug)]
+pub(crate) struct QueuedFault {
+    pub fault: Fault,
+    /// Requests it still applies to (> 0).
+    pub left: u32,
+    /// Only requests for this method (`mock.fault`'s `method_name`); `None`: any.
+    pub method: Option<String>,
+}
+
 impl State {
     /// Back to a fresh start (`mock.reset`).
     pub(crate) fn reset(&mut self) {
         *self = State::default();
     }
 
-    /// Queues `fault` for the next `count` API requests; `DailyLimit` sets state instead.
-    pub(crate) fn push_fault(&mut self, fault: Fault, count: u32) {
+    /// Queues `fault` for the next `count` API requests of `method` (`None`: of any
+    /// method); `DailyLimit` sets state instead.
+    pub(crate) fn push_fault(&mut self, fault: Fault, count: u32, method: Option<String>) {
         match fault {
             Fault::DailyLimit { remaining } => self.daily_remaining = Some(remaining),
             _ if count == 0 => {}
-            _ => self.faults.push_back((fault, count)),
+            _ => self.faults.push_back(QueuedFault {
+                fault,
+                left: count,
+                method,
+            }),
         }
     }
 
-    /// Takes one use of the fault at the head of the queue.
-    pub(crate) fn next_fault(&mut self) -> Option<Fault> {
-        let (fault, left) = self.faults.front_mut()?;
-        let fault = fault.clone();
-        *left -= 1;
-        if *left == 0 {
-            self.faults.pop_front();
+    /// Takes one use of the first queued fault that applies to a request for `method`.
+    pub(crate) fn next_fault(&mut self, method: &str) -> Option<Fault> {
+        let at = self
+            .faults
+            .iter()
+            .position(|q| q.method.as_deref().is_none_or(|m| m == method))?;
+        let queued = &mut self.faults[at];
+        let fault = queued.fault.clone();
+        queued.left -= 1;
+        if queued.left == 0 {
+            self.faults.remove(at);
         }
         Some(fault)
     }
@@ -232,15 +251,26 @@ mod tests {
     #[test]
     fn faults_are_consumed_in_order() {
         let mut s = State::default();
-        s.push_fault(Fault::Drop, 2);
-        s.push_fault(Fault::NotJson, 1);
-        s.push_fault(Fault::Hang, 0);
-        s.push_fault(Fault::DailyLimit { remaining: 7 }, 1);
+        s.push_fault(Fault::Drop, 2, None);
+        s.push_fault(Fault::NotJson, 1, None);
+        s.push_fault(Fault::Hang, 0, None);
+        s.push_fault(Fault::DailyLimit { remaining: 7 }, 1, None);
         assert_eq!(s.daily_remaining, Some(7));
-        assert_eq!(s.next_fault(), Some(Fault::Drop));
-        assert_eq!(s.next_fault(), Some(Fault::Drop));
-        assert_eq!(s.next_fault(), Some(Fault::NotJson));
-        assert_eq!(s.next_fault(), None);
+        assert_eq!(s.next_fault("a"), Some(Fault::Drop));
+        assert_eq!(s.next_fault("b"), Some(Fault::Drop));
+        assert_eq!(s.next_fault("a"), Some(Fault::NotJson));
+        assert_eq!(s.next_fault("a"), None);
+    }
+
+    #[test]
+    fn a_fault_for_one_method_lets_the_others_through() {
+        let mut s = State::default();
+        s.push_fault(Fault::Drop, 1, Some("track.scrobble".into()));
+        s.push_fault(Fault::NotJson, 1, None);
+        assert_eq!(s.next_fault("track.updateNowPlaying"), Some(Fault::NotJson));
+        assert_eq!(s.next_fault("track.updateNowPlaying"), None);
+        assert_eq!(s.next_fault("track.scrobble"), Some(Fault::Drop));
+        assert_eq!(s.next_fault("track.scrobble"), None);
     }
 
     #[test]

@@ -332,6 +332,31 @@ fn faults_drop_errors_and_hang() {
         "RJ"
     );
 
+    // A fault for one method waits for a request for that method.
+    let r = http(
+        &server,
+        "POST",
+        "",
+        Some("method=mock.fault&kind=api_error&code=11&method_name=user.getFriends"),
+    );
+    assert_eq!(r.json()["ok"], 1);
+    assert_eq!(
+        http(&server, "GET", &info, None).json()["user"]["name"],
+        "RJ"
+    );
+    let friends = format!(
+        "?{}",
+        api_form(&[("method", "user.getFriends"), ("user", "RJ")], false)
+    );
+    assert_eq!(
+        http(&server, "GET", &friends, None).json()["error"].as_u64(),
+        Some(11)
+    );
+    assert_eq!(
+        http(&server, "GET", &info, None).json()["user"]["name"],
+        "RJ"
+    );
+
     server.push_fault(Fault::Drop, 1);
     let mut s = TcpStream::connect(server.http_addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();

@@ -176,9 +176,12 @@ static char *mock(const char *method, const lfm_param *params, size_t n) {
     return json;
 }
 
-static void inject(const char *kind, const char *name, const char *value, const char *count) {
-    lfm_param params[3] = {{"kind", kind}, {"count", count}, {name, value}};
-    lfm_string_free(mock("mock.fault", params, name ? 3 : 2));
+/* Queue a mock fault for the next `count` requests for `method` only (a scrobbler's now
+ * playing and its scrobbles go out from two threads, in either order). */
+static void inject(const char *method, const char *kind, const char *name, const char *value,
+                   const char *count) {
+    lfm_param params[4] = {{"method_name", method}, {"kind", kind}, {"count", count}, {name, value}};
+    lfm_string_free(mock("mock.fault", params, name ? 4 : 3));
 }
 
 /* The number after `"key":` in the mock's reply to `method`, 0 when absent. */
@@ -459,7 +462,7 @@ static void test_rate_limit_and_daily_limit_defer_then_deliver(void) {
     play("Limited", 200);
     /* The now playing goes first; the fault is for the scrobble. */
     wait_events(LFM_EVENT_NOW_PLAYING, 1);
-    inject("api_error", "code", "29", "1");
+    inject("track.scrobble", "api_error", "code", "29", "1");
     advance(100 * S);
     wait_events(LFM_EVENT_DEFERRED, 1);
     events_of(LFM_EVENT_DEFERRED, got, 8);
@@ -475,7 +478,7 @@ static void test_rate_limit_and_daily_limit_defer_then_deliver(void) {
     check_stored("rate limit", expected, n);
 
     /* The daily limit: deferred to the next midnight UTC by the injected clock. */
-    inject("daily_limit", "remaining", "0", "1");
+    inject("track.scrobble", "daily_limit", "remaining", "0", "1");
     play("Over the limit", 200);
     advance(100 * S);
     wait_events(LFM_EVENT_DEFERRED, 2);
@@ -707,7 +710,8 @@ static void test_player_calls_return_while_the_server_hangs(void) {
     before = mock_number("mock.stats", "api_requests"); /* the login */
     CHECK_STATUS(lfm_client_set_timeout_ms(client, 600000, NULL), LFM_OK);
     /* The now playing and the scrobble both hang. */
-    inject("hang", NULL, NULL, "2");
+    inject("track.updateNowPlaying", "hang", NULL, NULL, "1");
+    inject("track.scrobble", "hang", NULL, NULL, "1");
     play("Hung", 200);
     advance(100 * S);
     {
