@@ -1263,10 +1263,12 @@ lfm_status lfm_scrobbler_set_now_playing_after_pause_ms(struct lfm_scrobbler *s,
 lfm_status lfm_scrobbler_flush_now(struct lfm_scrobbler *s, struct lfm_error **out_err);
 
 /**
- * Block until no play is pending (a play due by the scrobbler's clock now included) or
- * `timeout_ms` (real time) passes. Does not skip a back-off wait (see
- * lfm_scrobbler_flush_now()). `out_pending` (optional) receives how many plays are left;
- * LFM_OK either way.
+ * Block until no play is pending (a play due by the scrobbler's clock now included) and
+ * the listener has returned from the events of the deliveries (LFM_EVENT_DELIVERED,
+ * LFM_EVENT_REJECTED), or until `timeout_ms` (real time) passes. Called from the listener,
+ * it does not wait for events (its own call is one of them). Does not skip a back-off
+ * wait (see lfm_scrobbler_flush_now()). `out_pending` (optional) receives how many plays
+ * are left; LFM_OK either way.
  */
 lfm_status lfm_scrobbler_drain(struct lfm_scrobbler *s,
                                uint32_t timeout_ms,

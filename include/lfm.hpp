@@ -788,7 +788,8 @@ public:
 
     /// Try delivering now, ignoring the back-off once (e.g. the network came back).
     void flush_now() { detail::check(lfm_scrobbler_flush_now, get()); }
-    /// Block until nothing is pending or `timeout` passes; returns the plays left.
+    /// Block until nothing is pending and the listener has returned from the deliveries'
+    /// events, or `timeout` passes; returns the plays left.
     std::size_t drain(std::chrono::milliseconds timeout) {
         std::size_t pending = 0;
         detail::check(lfm_scrobbler_drain, get(), clamp_ms(timeout), &pending);

@@ -640,6 +640,36 @@ fn drain_counts_a_play_the_clock_just_made_due() {
     assert_eq!(h.stored(), [("Just due".to_string(), secs(start))]);
 }
 
+/// drain() returns once the listener has returned from the delivery's events, so a
+/// player that drains before exiting has reported every play. The listener here is slow
+/// on purpose (a drain that waited for the queue alone returned before it recorded), and
+/// drains too.
+#[test]
+fn drain_returns_after_the_listener_has_seen_the_deliveries() {
+    let h = Harness::new("drain-events");
+    let s = h.scrobbler();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen_in_listener = Arc::clone(&seen);
+    let me = Arc::downgrade(&s);
+    s.set_listener(Some(Box::new(move |e: &Event| {
+        if e.kind == EventKind::Delivered {
+            std::thread::sleep(Duration::from_millis(300));
+            // A drain from the listener does not wait for its own call: an hour's drain
+            // here would hold the outer drain past its patience.
+            let s = me.upgrade().unwrap();
+            assert_eq!(s.drain(Duration::from_secs(3600)), 0);
+        }
+        seen_in_listener.lock().unwrap().push(e.kind);
+    })));
+    h.play_through(&s, "Reported", 3, 150 * S);
+    s.stop().unwrap();
+    assert_eq!(s.drain(PATIENCE), 0);
+    let delivered =
+        |seen: &[EventKind]| seen.iter().filter(|k| **k == EventKind::Delivered).count();
+    assert_eq!(delivered(&seen.lock().unwrap()), 3);
+    assert_eq!(h.stored().len(), 3);
+}
+
 /// flush_now() while a flush is under way that then fails: the request to try again is
 /// not swallowed by that failure's back-off (the clock stands still, so only flush_now()
 /// can bring the second attempt). The first request times out against a delayed reply;

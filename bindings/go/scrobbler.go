@@ -284,8 +284,8 @@ func (s *Scrobbler) FlushNow() error {
 	})
 }
 
-// Drain blocks until nothing is pending or timeout passes, and returns how many plays are
-// still pending.
+// Drain blocks until nothing is pending and the deliveries' events are in Events(), or
+// timeout passes, and returns how many plays are still pending.
 func (s *Scrobbler) Drain(timeout time.Duration) (int, error) {
 	var n C.size_t
 	err := s.do(nil, func(h *C.lfm_scrobbler, e **C.lfm_error) C.lfm_status {

@@ -417,10 +417,12 @@ pub unsafe extern "C" fn lfm_scrobbler_flush_now(
     })
 }
 
-/// Block until no play is pending (a play due by the scrobbler's clock now included) or
-/// `timeout_ms` (real time) passes. Does not skip a back-off wait (see
-/// lfm_scrobbler_flush_now()). `out_pending` (optional) receives how many plays are left;
-/// LFM_OK either way.
+/// Block until no play is pending (a play due by the scrobbler's clock now included) and
+/// the listener has returned from the events of the deliveries (LFM_EVENT_DELIVERED,
+/// LFM_EVENT_REJECTED), or until `timeout_ms` (real time) passes. Called from the listener,
+/// it does not wait for events (its own call is one of them). Does not skip a back-off
+/// wait (see lfm_scrobbler_flush_now()). `out_pending` (optional) receives how many plays
+/// are left; LFM_OK either way.
 #[no_mangle]
 pub unsafe extern "C" fn lfm_scrobbler_drain(
     s: *mut lfm_scrobbler,

@@ -362,7 +362,10 @@ drain 20000
             && out.contains(r#"(Last.fm corrected: artist "The Beatles", title "Let It Be")"#),
         "{out}"
     );
-    assert!(out.contains("pending: 0"), "{out}");
+    // drain returns once the listener has printed the deliveries.
+    let pending_at = out.find("pending: 0").expect(&out);
+    assert_eq!(out.matches("scrobbled: ").count(), 2, "{out}");
+    assert!(out.rfind("scrobbled: ").unwrap() < pending_at, "{out}");
     assert!(
         !out.contains("queued: Artist - Skipped") && !out.contains("queued: Artist - Too Short")
     );

@@ -149,6 +149,8 @@ struct State {
     to_push: VecDeque<Track>,
     /// Events waiting for the worker to report them.
     events: VecDeque<Event>,
+    /// Events taken from `events` whose listener calls have not all returned yet.
+    events_in_hand: usize,
     /// The latest track to announce as now playing.
     now_playing: Option<Track>,
     /// Something new to deliver: try at once (unless deferred).
@@ -277,6 +279,15 @@ impl Shared {
         }
     }
 
+    /// Whether every event of a delivery that ended has reached the listener (or nobody):
+    /// no flush under way, nothing waiting to be reported, no listener call under way.
+    /// Always true once the threads ended or `close` gave up on them.
+    fn events_reported(&self) -> bool {
+        let state = self.lock();
+        let settled = !state.flushing && state.events.is_empty() && state.events_in_hand == 0;
+        settled || state.abandoned || (state.stopping && state.threads_running == 0)
+    }
+
     /// Plays not yet delivered: lined up for the queue file or pending in it.
     fn pending(&self) -> usize {
         let lined_up = self.lock().to_push.len();
@@ -287,10 +298,23 @@ impl Shared {
     /// (which no other call of the scrobbler takes), unless `close` has given up on this
     /// thread.
     fn report_events(&self) {
-        let events: Vec<Event> = self.lock().events.drain(..).collect();
+        let events: Vec<Event> = {
+            let mut state = self.lock();
+            let events: Vec<Event> = state.events.drain(..).collect();
+            state.events_in_hand += events.len();
+            events
+        };
         if events.is_empty() {
             return;
         }
+        self.call_listener(&events);
+        self.lock().events_in_hand -= events.len();
+        // drain() waits for the listener to have seen what was delivered.
+        self.progress.notify_all();
+    }
+
+    /// The listener's calls for `events`, one at a time, under `listener_calls`.
+    fn call_listener(&self, events: &[Event]) {
         let _calls = self
             .listener_calls
             .lock()
@@ -306,7 +330,7 @@ impl Shared {
         let Some(listener) = listener else {
             return;
         };
-        for event in &events {
+        for event in events {
             if catch_unwind(AssertUnwindSafe(|| listener(event))).is_err() {
                 self.client.log(Level::Error, || {
                     "scrobbler: the event listener panicked; the scrobbler goes on".into()
@@ -568,6 +592,7 @@ impl Scrobbler {
                 tracker: PlayTracker::default(),
                 to_push: VecDeque::new(),
                 events: VecDeque::new(),
+                events_in_hand: 0,
                 now_playing: None,
                 deliver_wanted: true,
                 retry_at_ms: None,
@@ -730,10 +755,14 @@ impl Scrobbler {
         self.shared.pending()
     }
 
-    /// Block until no play is pending (a play due by the clock now included) or `timeout`
-    /// (real time) passes; returns how many are left. Does not bypass the back-off.
+    /// Block until no play is pending (a play due by the clock now included) and the
+    /// listener has returned from the events of the deliveries (`Delivered`, `Rejected`),
+    /// or until `timeout` (real time) passes; returns how many plays are left. Does not
+    /// bypass the back-off. Called from the listener, it does not wait for events (its own
+    /// call is one of them).
     pub fn drain(&self, timeout: Duration) -> usize {
         let deadline = Instant::now() + timeout;
+        let from_listener = self.thread_ids.contains(&std::thread::current().id());
         let now_ms = self.shared.now_ms();
         {
             let mut state = self.shared.lock();
@@ -745,7 +774,8 @@ impl Scrobbler {
         loop {
             let pending = self.shared.pending();
             let now = Instant::now();
-            if pending == 0 || now >= deadline {
+            let settled = pending == 0 && (from_listener || self.shared.events_reported());
+            if settled || now >= deadline {
                 return pending;
             }
             let state = self.shared.lock();

@@ -655,8 +655,9 @@ class Scrobbler(_Owner):
         self._do(lib.lfm_scrobbler_flush_now)
 
     def drain(self, timeout_ms: int) -> int:
-        """Block (GIL released) until no play is pending or ``timeout_ms`` passes; returns
-        how many are left. Does not skip a back-off wait."""
+        """Block (GIL released) until no play is pending and the listener has returned
+        from the deliveries' events, or ``timeout_ms`` passes; returns how many are left.
+        Does not skip a back-off wait."""
         n = c_size_t()
         self._do(lib.lfm_scrobbler_drain, timeout_ms, byref(n))
         return n.value

@@ -155,7 +155,8 @@ public final class Scrobbler {
     /// Try delivering now, skipping the back-off once (e.g. the network came back).
     public func flushNow() throws { try check { lfm_scrobbler_flush_now(handle, $0) } }
 
-    /// Block until nothing is pending or `timeoutMs` passes; returns the plays left.
+    /// Block until nothing is pending and the listener has returned from the deliveries'
+    /// events, or `timeoutMs` passes; returns the plays left.
     @discardableResult
     public func drain(timeoutMs: UInt32) throws -> Int {
         var pending = 0

@@ -182,8 +182,9 @@ class Scrobbler(client: LastFmClient, queuePath: String) : AutoCloseable {
             return n.value
         }
 
-    /** Block until no play is pending (one due by the clock now included) or [timeoutMs]
-     *  passes; returns how many are left. Does not skip a back-off wait. */
+    /** Block until no play is pending (one due by the clock now included) and the listener
+     *  has returned from the deliveries' events, or [timeoutMs] passes; returns how many
+     *  are left. Does not skip a back-off wait. */
     fun drain(timeoutMs: Long): Long {
         val left = SizeTByReference()
         val ms = timeoutMs.coerceIn(0, UINT32_MAX).toInt()
