@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use lfm::read::{self, Pager, ReadOptions, Retry, Sleep};
 use lfm::{CallFlags, Client, Status};
+use lfm_mock::MockServer;
 use serde_json::{json, Value};
 use support::MockEnv;
 
@@ -31,17 +32,8 @@ fn control(client: &Client, method: &str, params: &[(&str, &str)]) -> Value {
 }
 
 /// Make `page` of user.getRecentTracks fail `count` times with Last.fm error `code`.
-fn page_fault(client: &Client, page: &str, code: &str, count: &str) {
-    control(
-        client,
-        "mock.pageFault",
-        &[
-            ("method_name", "user.getRecentTracks"),
-            ("page", page),
-            ("code", code),
-            ("count", count),
-        ],
-    );
+fn page_fault(server: &MockServer, page: u64, code: u32, count: u32) {
+    server.push_page_fault("user.getRecentTracks", page, code, None, count);
 }
 
 /// A reply as JSON, normalized or as sent.
@@ -55,18 +47,11 @@ fn read_json(client: &Client, method: &str, params: &[(&str, &str)], normalize: 
 }
 
 /// (uts, artist, track) of every play the mock holds, newest first.
-fn mock_plays(client: &Client) -> Vec<(i64, String, String)> {
-    control(client, "mock.plays", &[])["plays"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["uts"].as_i64().unwrap(),
-                p["artist"].as_str().unwrap().to_string(),
-                p["track"].as_str().unwrap().to_string(),
-            )
-        })
+fn mock_plays(server: &MockServer) -> Vec<(i64, String, String)> {
+    server
+        .history()
+        .into_iter()
+        .map(|p| (p.uts, p.artist, p.track))
         .collect()
 }
 
@@ -107,7 +92,7 @@ fn pager_delivers_5000_plays_once_in_order_through_errors_8_and_29() {
             ("now_playing", "1"),
         ],
     );
-    let expected = mock_plays(&client);
+    let expected = mock_plays(&env.server);
     assert_eq!(expected.len(), 5000);
 
     // The trap the pager avoids: counting pages naively loses the play that the
@@ -128,8 +113,8 @@ fn pager_delivers_5000_plays_once_in_order_through_errors_8_and_29() {
     }
     assert_eq!(naive.len(), 4999, "the mock models the now-playing slot");
     let before = env.server.stats().by_method["user.getRecentTracks"];
-    page_fault(&client, "7", "8", "1");
-    page_fault(&client, "12", "29", "1");
+    page_fault(&env.server, 7, 8, 1);
+    page_fault(&env.server, 12, 29, 1);
 
     let (retry, rec) = recording_retry();
     let mut pager = Pager::open(&client, "user.getRecentTracks", &[("user", "RJ")])
@@ -179,7 +164,7 @@ fn incremental_import_after_a_mark_gets_exactly_the_new_plays() {
             ("seed", "4"),
         ],
     );
-    let expected: Vec<_> = mock_plays(&client).into_iter().take(30).collect();
+    let expected: Vec<_> = mock_plays(&env.server).into_iter().take(30).collect();
     assert!(expected.iter().any(|(t, _, _)| *t == newest));
 
     let saved = read::Mark::from_json(&mark.to_json()).unwrap();
@@ -218,8 +203,8 @@ fn a_failed_page_resumes_from_the_saved_state_without_gap_or_repeat() {
             ("now_playing", "1"),
         ],
     );
-    page_fault(&client, "3", "16", "1");
-    let expected = mock_plays(&client);
+    page_fault(&env.server, 3, 16, 1);
+    let expected = mock_plays(&env.server);
     let mut pager = Pager::open(
         &client,
         "user.getRecentTracks",

@@ -422,34 +422,17 @@ fn control(client: &lfm::Client, method: &str, params: &[(&str, &str)]) -> serde
 type Play = (i64, String, String);
 
 /// (uts, artist, track) of every play the mock serves, newest first.
-fn mock_plays(client: &lfm::Client) -> Vec<Play> {
-    control(client, "mock.plays", &[])["plays"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["uts"].as_i64().unwrap(),
-                p["artist"].as_str().unwrap().to_string(),
-                p["track"].as_str().unwrap().to_string(),
-            )
-        })
+fn mock_plays(server: &MockServer) -> Vec<Play> {
+    server
+        .history()
+        .into_iter()
+        .map(|p| (p.uts, p.artist, p.track))
         .collect()
 }
 
-/// Fail `page` of user.getRecentTracks `count` times with Last.fm error `code`.
-fn page_fault(client: &lfm::Client, page: &str, code: &str, count: &str) {
-    control(
-        client,
-        "mock.pageFault",
-        &[
-            ("method_name", "user.getRecentTracks"),
-            ("page", page),
-            ("code", code),
-            ("http", "503"),
-            ("count", count),
-        ],
-    );
+/// Fail `page` of user.getRecentTracks `count` times with Last.fm error `code` (HTTP 503).
+fn page_fault(server: &MockServer, page: u64, code: u32, count: u32) {
+    server.push_page_fault("user.getRecentTracks", page, code, Some(503), count);
 }
 
 /// Records of an RFC 4180 text: quoted fields may hold commas, quotes and line breaks.
@@ -563,13 +546,13 @@ fn history_writes_exactly_the_mocks_plays_in_both_formats_through_transient_erro
         ..lfm::Track::default()
     };
     assert_eq!(c.scrobble(&[tricky]).unwrap().verdicts[0].code, 0);
-    let expected = mock_plays(&c);
+    let expected = mock_plays(&s);
     assert_eq!(expected.len(), 1001);
     let dir = temp_dir("history");
 
     // JSON lines to a file, through error 8 on page 3 and 16 (HTTP 503) on page 5.
-    page_fault(&c, "3", "8", "1");
-    page_fault(&c, "5", "16", "1");
+    page_fault(&s, 3, 8, 1);
+    page_fault(&s, 5, 16, 1);
     let asked = |s: &MockServer| {
         s.stats()
             .by_method
@@ -591,7 +574,7 @@ fn history_writes_exactly_the_mocks_plays_in_both_formats_through_transient_erro
     assert_eq!(asked(&s) - before, 21 + 1 + 2);
 
     // CSV to standard output, the same plays, the tricky names quoted.
-    page_fault(&c, "2", "11", "1");
+    page_fault(&s, 2, 11, 1);
     let (code, csv, err) = run(&mut history_cmd(
         &s,
         &["--format", "csv", "--page-size", "200"],
@@ -644,10 +627,10 @@ fn history_writes_exactly_the_mocks_plays_in_both_formats_through_transient_erro
 #[test]
 fn history_resumes_after_being_killed_without_gap_or_repeat() {
     let (s, c) = mock_with_plays("600", "4", "5");
-    let expected = mock_plays(&c);
+    let expected = mock_plays(&s);
     // Page 12 fails as many times as the tool tries: the run cannot pass it, so it is
     // killed mid-way whatever the machine's speed.
-    page_fault(&c, "12", "16", "6");
+    page_fault(&s, 12, 16, 6);
     let dir = temp_dir("resume");
     let out = dir.join("plays.csv");
     let state = state_file(&out);

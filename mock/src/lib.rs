@@ -73,6 +73,7 @@ mod util;
 
 pub use config::MockConfig;
 pub use faults::Fault;
+pub use reads::HistoryPlay;
 pub use server::MockServer;
 pub use sig::api_sig;
 pub use state::{Stats, StoredScrobble};

@@ -257,6 +257,54 @@ impl Library {
     }
 }
 
+/// One play of the account's history as the read methods serve it
+/// ([`MockServer::history`](crate::MockServer::history), `mock.plays`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryPlay {
+    /// Seconds since the epoch.
+    pub uts: i64,
+    /// Artist name.
+    pub artist: String,
+    /// Track title.
+    pub track: String,
+    /// Album title (may be empty).
+    pub album: String,
+}
+
+impl Library {
+    /// Queues a Last.fm error `code` (with HTTP status `http`, default the usual mapping)
+    /// for the next `count` (at least 1) requests of `page` of `method`.
+    pub(crate) fn push_page_fault(
+        &mut self,
+        method: String,
+        page: u64,
+        code: u32,
+        http: Option<u16>,
+        count: u32,
+    ) {
+        self.faults.push(PageFault {
+            method,
+            page,
+            code,
+            http,
+            count: count.max(1),
+        });
+    }
+}
+
+/// The account's whole history, newest first, as [`HistoryPlay`]s.
+pub(crate) fn history_plays(st: &State) -> Vec<HistoryPlay> {
+    history(st)
+        .into_iter()
+        .map(|p| HistoryPlay {
+            uts: p.uts,
+            artist: p.artist,
+            track: p.track,
+            album: p.album,
+        })
+        .collect()
+}
+
 /// The account's whole history, newest first (loaded plays and stored scrobbles).
 fn history(st: &State) -> Vec<Play> {
     let base = st.reads.next_seq;
@@ -323,18 +371,12 @@ pub(crate) fn control(st: &mut State, method: &str, p: &Params) -> Option<Result
                     })?)
                     .map_err(|_| ApiError::invalid("Invalid parameters - bad code"))?;
                 let http = number("http")?.map(|h| h as u16);
-                st.reads.faults.push(PageFault {
-                    method,
-                    page: number("page")?.unwrap_or(1),
-                    code,
-                    http,
-                    count: u32::try_from(number("count")?.unwrap_or(1))
-                        .unwrap_or(1)
-                        .max(1),
-                });
+                let page = number("page")?.unwrap_or(1);
+                let count = u32::try_from(number("count")?.unwrap_or(1)).unwrap_or(1);
+                st.reads.push_page_fault(method, page, code, http, count);
                 Ok(json!({"ok": 1}))
             }
-            "mock.plays" => Ok(json!({"plays": history(st).iter().map(|p| json!({
+            "mock.plays" => Ok(json!({"plays": history_plays(st).iter().map(|p| json!({
                 "uts": p.uts, "artist": p.artist, "track": p.track, "album": p.album,
             })).collect::<Vec<_>>()})),
             _ => Err(ApiError::new(3)),

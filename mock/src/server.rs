@@ -191,6 +191,29 @@ impl MockServer {
             .push_fault(fault, count, Some(method.to_string()));
     }
 
+    /// Makes the next `count` requests for `page` of the read method `method` (e.g.
+    /// `user.getRecentTracks`) answer Last.fm error `code`, with HTTP status `http`
+    /// (`None`: the usual one for the code), like `mock.pageFault`.
+    pub fn push_page_fault(
+        &self,
+        method: &str,
+        page: u64,
+        code: u32,
+        http: Option<u16>,
+        count: u32,
+    ) {
+        self.shared
+            .state()
+            .reads
+            .push_page_fault(method.to_string(), page, code, http, count);
+    }
+
+    /// The account's whole history, newest first, as the read methods serve it (loaded
+    /// plays and stored scrobbles), like `mock.plays`.
+    pub fn history(&self) -> Vec<crate::HistoryPlay> {
+        crate::reads::history_plays(&self.shared.state())
+    }
+
     /// Approves a token from `auth.getToken` for the account; false if it is unknown.
     pub fn approve_token(&self, token: &str) -> bool {
         self.shared
