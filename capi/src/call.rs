@@ -6,7 +6,6 @@ use super::args::guard;
 use super::client::lfm_client;
 use super::error::{lfm_error, lfm_status};
 use super::sign::lfm_param;
-use std::time::Duration;
 
 use lfm::client::CallFlags;
 use lfm::read::{self, ReadOptions, Retry};
@@ -70,19 +69,6 @@ const CALL_FLAGS: [(u32, CallBit); 5] = [
     (LFM_CALL_RETRY, CallBit::Retry),
 ];
 
-/// LFM_CALL_RETRY's attempts, first included.
-const CALL_RETRY_ATTEMPTS: u32 = 4;
-/// LFM_CALL_RETRY's longest wait between two attempts.
-const CALL_RETRY_MAX_WAIT: Duration = Duration::from_secs(60);
-
-/// The retry policy of LFM_CALL_RETRY (documented there).
-fn call_retry() -> Retry {
-    let mut retry = Retry::default();
-    retry.max_attempts = CALL_RETRY_ATTEMPTS;
-    retry.max_wait = CALL_RETRY_MAX_WAIT;
-    retry
-}
-
 /// The core flags and read options for C bits; unknown bits are LFM_ERR_INVALID_ARGUMENT.
 /// (Literal numbers above, not expressions, so that every binding generator reads them.)
 pub(crate) fn call_flags(bits: u32) -> lfm::Result<(CallFlags, ReadOptions)> {
@@ -99,7 +85,7 @@ pub(crate) fn call_flags(bits: u32) -> lfm::Result<(CallFlags, ReadOptions)> {
         match meaning {
             CallBit::Core(flag) => flags = flags | *flag,
             CallBit::Normalize => options.normalize = true,
-            CallBit::Retry => options.retry = Some(call_retry()),
+            CallBit::Retry => options.retry = Some(Retry::one_call()),
         }
     }
     Ok((flags, options))
@@ -174,9 +160,10 @@ mod tests {
         assert_eq!(flags, CallFlags::NONE);
         assert!(!options.normalize);
         let retry = options.retry.unwrap();
+        let one_call = Retry::one_call();
         assert_eq!(
             (retry.max_attempts, retry.max_wait),
-            (4, Duration::from_secs(60))
+            (one_call.max_attempts, one_call.max_wait)
         );
         assert!(call_flags(32).is_err());
         assert!(call_flags(LFM_CALL_RETRY << 1 | LFM_CALL_SIGNED).is_err());

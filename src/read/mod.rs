@@ -109,8 +109,9 @@ impl std::fmt::Debug for Retry {
 }
 
 impl Default for Retry {
-    /// 6 attempts, 1 s first wait, 15 minutes at most: enough to ride out a rate-limit
-    /// back-off (error 29) and a few minutes of backend trouble.
+    /// The policy for a walk ([`Pager`]): 6 attempts, 1 s first wait, 15 minutes at most:
+    /// enough to ride out a rate-limit back-off (error 29) and a few minutes of backend
+    /// trouble. A single blocking call uses [`Retry::one_call`].
     fn default() -> Retry {
         Retry {
             max_attempts: 6,
@@ -122,6 +123,16 @@ impl Default for Retry {
 }
 
 impl Retry {
+    /// The policy for one blocking call (C's `LFM_CALL_RETRY`): 4 attempts, 1 s first
+    /// wait, 60 s at most, so that the caller waits at most 3 minutes plus its requests.
+    pub fn one_call() -> Retry {
+        Retry {
+            max_attempts: 4,
+            max_wait: Duration::from_secs(60),
+            ..Retry::default()
+        }
+    }
+
     /// No retry: one attempt.
     pub fn never() -> Retry {
         Retry {
@@ -288,5 +299,23 @@ pub(crate) mod tests {
         };
         let e = Error::api(29, "x", 429).with_retry_after_ms(u32::MAX);
         assert_eq!(retry.wait_after(&e, 30), Duration::from_secs(10));
+    }
+
+    #[test]
+    fn one_call_waits_at_most_three_minutes_in_all() {
+        let rec = Arc::new(Recorder::default());
+        let retry = Retry::one_call().with_sleeper(rec.clone());
+        let e = Error::api(29, "x", 429).with_retry_after_ms(u32::MAX);
+        let mut calls = 0;
+        let err = retry
+            .run::<()>(|| {
+                calls += 1;
+                Err(e.clone())
+            })
+            .unwrap_err();
+        assert_eq!(calls, 4);
+        assert!(err.message().starts_with("after 4 attempts: "), "{err}");
+        let waited: Duration = rec.0.lock().unwrap().iter().sum();
+        assert_eq!(waited, Duration::from_secs(180));
     }
 }
