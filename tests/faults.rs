@@ -397,7 +397,8 @@ fn faults_during_a_queue_flush_keep_every_play() {
         },
     ];
     for fault in transient {
-        env.server.push_fault_for("track.scrobble", fault.clone(), 1);
+        env.server
+            .push_fault_for("track.scrobble", fault.clone(), 1);
         let outcome = if fault == Fault::Hang {
             with_short_timeout(&client, Duration::from_millis(800), || queue.flush(&client))
         } else {
