@@ -184,6 +184,9 @@ fn a_scripted_session_stores_exactly_the_plays_that_count() {
     // A full play: due at half its duration.
     let a = h.now();
     s.play(&song("Full", 200)).unwrap();
+    // Announced before anything else happens: the next play or a stop would replace or
+    // cancel a now playing the sender has not taken yet.
+    h.wait_events(EventKind::NowPlaying, 1);
     h.advance(100 * S);
     expected.push(("Full".to_string(), secs(a)));
     h.wait_events(EventKind::Delivered, 1);
@@ -238,10 +241,11 @@ fn a_scripted_session_stores_exactly_the_plays_that_count() {
     s.stop().unwrap();
 
     assert_eq!(s.drain(PATIENCE), 0);
-    h.let_the_worker_poll();
     assert_eq!(h.stored(), expected);
+    // drain() returns once the verdicts are in the queue; the worker reports them after
+    // writing the queue file (fdatasync), which a busy disk can make take a while.
     let delivered: Vec<(String, i64)> = h
-        .events_of(EventKind::Delivered)
+        .wait_events(EventKind::Delivered, expected.len())
         .into_iter()
         .map(|e| {
             let t = e.track.unwrap();
@@ -579,11 +583,13 @@ fn nothing_is_sent_nor_reported_after_close_returns_even_when_a_flush_was_under_
         );
     }
     let events_at_close = h.events.lock().unwrap().len();
-    // The worker ends when its request does, releasing the queue file.
+    // The worker ends when its request does, releasing the queue file. A bare queue (no
+    // worker) waits for that: a scrobbler's worker would start sending at once, racing the
+    // checks below.
     let start = Instant::now();
-    let s = loop {
-        match Scrobbler::new(Arc::clone(&h.client), &h.path) {
-            Ok(s) => break Arc::new(s),
+    let queue = loop {
+        match lfm::Queue::open(&h.path) {
+            Ok(q) => break q,
             Err(_) => {
                 assert!(start.elapsed() < PATIENCE, "the worker never ended");
                 std::thread::sleep(Duration::from_millis(20));
@@ -594,7 +600,10 @@ fn nothing_is_sent_nor_reported_after_close_returns_even_when_a_flush_was_under_
     // batch's verdicts were recorded: the next scrobbler sends only the second).
     assert_eq!(h.scrobble_requests(), 1);
     assert_eq!(h.stored().len(), 50);
+    assert_eq!(queue.pending_count(), 10);
     assert_eq!(h.events.lock().unwrap().len(), events_at_close);
+    drop(queue);
+    let s = Scrobbler::new(Arc::clone(&h.client), &h.path).unwrap();
     assert_eq!(s.drain(PATIENCE), 0);
     assert_eq!(h.scrobble_requests(), 2);
     assert_eq!(h.stored(), expected);
@@ -674,16 +683,13 @@ fn drain_returns_after_the_listener_has_seen_the_deliveries() {
 /// not swallowed by that failure's back-off (the clock stands still, so only flush_now()
 /// can bring the second attempt). The first request times out against a delayed reply;
 /// every step waits on the mock's request count, not on time. Only that request has the
-/// short timeout, and it goes over a connection opened before (the timeout bounds the
-/// reply, not a handshake that a loaded machine may make slow).
+/// short timeout, and it goes over the connection the now playing opened before (the
+/// timeout bounds the reply, not a handshake that a loaded machine may make slow; the
+/// now playing itself has the default timeout).
 #[test]
 fn flush_now_during_a_failing_flush_still_tries_again() {
     let h = Harness::new("flush-now-in-flight");
     let s = h.scrobbler();
-    h.client
-        .call("user.getInfo", &[("user", "rj")], lfm::CallFlags::NONE)
-        .unwrap();
-    h.client.set_timeout(Duration::from_millis(500)).unwrap();
     // For the scrobble only: the play's now playing reaches the mock first (a fault for
     // any method would be its, and the scrobble would go through at once).
     h.env
@@ -692,6 +698,7 @@ fn flush_now_during_a_failing_flush_still_tries_again() {
     let expected = vec![("Late".to_string(), secs(h.now()))];
     s.play(&song("Late", 200)).unwrap();
     h.wait_events(EventKind::NowPlaying, 1);
+    h.client.set_timeout(Duration::from_millis(500)).unwrap();
     h.advance(150 * S);
     s.stop().unwrap();
     wait_until("the first attempt", || h.scrobble_requests() == 1);

@@ -250,7 +250,14 @@ fn auth_token_polls_until_approved_and_verbose_logs_redact() {
         line.starts_with("https://www.last.fm/api/auth/?api_key="),
         "{line}"
     );
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // Approve only once the tool has polled and been told "not approved yet": its second
+    // poll comes after the first answer, so that answer was the pending one.
+    let polls = || s.stats().by_method.get("auth.getSession").copied();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while polls().unwrap_or(0) < 2 {
+        assert!(std::time::Instant::now() < deadline, "no second poll");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     assert!(s.approve_token(&token));
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();

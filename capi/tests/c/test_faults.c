@@ -42,13 +42,13 @@ static int normal_call(void) {
     return s == LFM_OK;
 }
 
-/* One call that must fail as described. */
-static void check_failure(const char *name, lfm_status status, int api_code, int http,
-                          int retryable) {
-    lfm_param user[] = {{"user", "RJ"}};
+/* One call of `method` that must fail as described. */
+static void check_call_failure(const char *method, const lfm_param *params, size_t n,
+                               const char *name, lfm_status status, int api_code, int http,
+                               int retryable) {
     char *json = (char *)"not cleared";
     lfm_error *err = NULL;
-    lfm_status s = lfm_call(client, "user.getInfo", user, 1, 0, &json, &err);
+    lfm_status s = lfm_call(client, method, params, n, 0, &json, &err);
     printf("%-28s -> %s (api %d, http %d, retryable %d): %s\n", name, lfm_status_str(s),
            (int)lfm_error_api_code(err), (int)lfm_error_http_status(err),
            (int)lfm_error_is_retryable(err), lfm_error_message(err));
@@ -62,6 +62,13 @@ static void check_failure(const char *name, lfm_status status, int api_code, int
     CHECK(lfm_error_message(err)[0] != '\0');
     lfm_error_free(err);
     if (s == LFM_OK) lfm_string_free(json);
+}
+
+/* One user.getInfo call that must fail as described. */
+static void check_failure(const char *name, lfm_status status, int api_code, int http,
+                          int retryable) {
+    lfm_param user[] = {{"user", "RJ"}};
+    check_call_failure("user.getInfo", user, 1, name, status, api_code, http, retryable);
 }
 
 /* One call that must fail as described; then a normal call must succeed. */
@@ -119,11 +126,21 @@ int main(void) {
     /* A hang against a 500 ms timeout returns before the 30 s default timeout would have
      * fired (a bound that follows from the protocol, not from the machine's speed: the run
      * may be under valgrind). The short timeout only for that call: the control call before
-     * it and the normal call after it open new connections. */
-    inject("hang", NULL, NULL);
+     * it and the normal call after it open new connections. The hang is for artist.getInfo
+     * only: should the request not reach the mock within the 500 ms (valgrind), the normal
+     * call after it must not meet the hang instead. */
+    {
+        lfm_param p[] = {{"kind", "hang"}, {"method_name", "artist.getInfo"}};
+        char *json = NULL;
+        CHECK_STATUS(lfm_call(client, "mock.fault", p, 2, 0, &json, NULL), LFM_OK);
+        lfm_string_free(json);
+    }
     CHECK_STATUS(lfm_client_set_timeout_ms(client, 500, NULL), LFM_OK);
     double started = now_ms();
-    check_failure("hang, timeout 500 ms", LFM_ERR_TIMEOUT, 0, 0, 1);
+    {
+        lfm_param artist[] = {{"artist", "Cher"}};
+        check_call_failure("artist.getInfo", artist, 1, "hang, timeout 500 ms", LFM_ERR_TIMEOUT, 0, 0, 1);
+    }
     double took = now_ms() - started;
     printf("hang returned after %.0f ms\n", took);
     CHECK(took < 30000);
