@@ -366,6 +366,10 @@ impl Shared {
         let outcome = self.queue.flush_with(&self.client, &self.flush_control);
         let still_pending = outcome.error.is_some() || (self.queue.pending_count() > 0);
 
+        // A play this flush delivered may have been appended by a push that has not
+        // emitted its Queued event yet: wait for that push (it holds `push_lock` from the
+        // append to the event), so that Queued always comes before Delivered.
+        let _pushes_reported = self.push_lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut state = self.lock();
         state.flushing = false;
         for play in outcome.plays {
