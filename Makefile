@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: all build demo test test-quick test-rust lint header clean test-maloja memcheck fuzz bench
+.PHONY: all build demo test test-quick test-rust lint header clean test-maloja memcheck fuzz bench bench-smoke
 
 all: build
 
@@ -13,10 +13,11 @@ build:
 demo:
 	bash scripts/demo.sh
 
-## Every test, as CI runs them (about 12 minutes; installs the tools it needs): formatting,
+## Every test, as CI runs them (about 16 minutes; installs the tools it needs): formatting,
 ## clippy, the Rust suites and C programs against the mock, the installed library from every
-## language, real Maloja servers, valgrind and sanitizers, and a minute of fuzzing per target.
-test: test-quick test-install test-maloja memcheck fuzz
+## language, real Maloja servers, valgrind and sanitizers, a minute of fuzzing per target, and
+## the benchmark harness in its quick mode (it must run; its figures are not checked).
+test: test-quick test-install test-maloja memcheck fuzz bench-smoke
 
 ## The inner loop (about 2 minutes): formatting, clippy, the Rust suites and the C programs.
 test-quick: lint test-rust
@@ -46,6 +47,10 @@ fuzz:
 ## Benchmarks against nginx, libcurl, bare loops and pylast; writes BENCHMARKS.md.
 bench:
 	bash scripts/bench.sh
+
+## The whole benchmark harness in its short mode, written to target/ (BENCHMARKS.md untouched).
+bench-smoke:
+	LFM_BENCH_QUICK=1 LFM_BENCH_OUT=target/bench-smoke.md bash scripts/bench.sh
 
 ## Regenerate include/lfm.h from the sources (commit the result).
 header:
