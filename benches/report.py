@@ -65,7 +65,7 @@ w(f"- Server: nginx {meta.get('nginx')} on 127.0.0.1, one worker pinned to CPU 0
   "with an unbounded `keepalive_requests`, a fixed user.getInfo reply (788-byte JSON; XML for "
   "pylast, which asks for XML) and a fixed 50-play track.scrobble reply; TLS 1.3 with a "
   "throw-away P-256 CA made by the harness.")
-w(f"- Contenders: liblfm (this tree, `cargo build --release`), C programs in `benches/` "
+w(f"- Contenders: liblfm (this tree, `cargo build --release -p lfm-capi`), C programs in `benches/` "
   f"built with `-O2`, libcurl {meta.get('curl')} (Debian's libcurl4-openssl-dev), the curl "
   f"command, pylast {meta.get('pylast')} (pip, in a venv), OpenSSL's MD5 (libssl-dev), the "
   "md-5 0.10 crate (`benches/rust-md5`).")
@@ -75,9 +75,9 @@ w("- **Noise:** these figures come from a shared 2-CPU machine; compare ratios w
 
 # ------------------------------------------------------------------ signing
 w("## 1. Signing (ns per signature; lower is better)\n")
-w(f"Command: `benches/sign_bench {{lfm|openssl|plainc}} {{love|batch}} {meta.get('sign_seconds')}`"
+w(f"Command: `target/bench/sign_bench {{lfm|openssl|plainc}} {{love|batch}} {meta.get('sign_seconds')}`"
   f", `target/bench/rust-md5/release/lfm-bench-md5 {{love|batch}} SECONDS`, "
-  "`python benches/pylast_bench.py sign {love|batch} SECONDS`, all on CPU 1. "
+  "`target/bench/venv/bin/python benches/pylast_bench.py sign {love|batch} SECONDS`, all on CPU 1. "
   "`love` is the seed's track.love (6 parameters, 93-byte base string); `batch` the 50-track "
   "scrobble (203 parameters, 6,338-byte base string). Each contender's signature is checked "
   "against lfm_sign's first.\n")
@@ -99,9 +99,9 @@ w("")
 
 # ------------------------------------------------------------------ calls
 w("## 2. Calls (unsigned GET user.getInfo, calls per second; higher is better)\n")
-w(f"Command: `benches/calls_bench {{lfm|bare|libcurl|curlcmd}} {{http|https}} THREADS "
+w(f"Command: `target/bench/calls_bench {{lfm|bare|libcurl|curlcmd}} {{http|https}} THREADS "
   f"{meta.get('call_seconds')} PORT CA` under `taskset -c CPU`; pylast: "
-  "`SSL_CERT_FILE=CA python benches/pylast_bench.py calls PORT SECONDS`. Rows: one thread "
+  "`SSL_CERT_FILE=CA target/bench/venv/bin/python benches/pylast_bench.py calls PORT SECONDS`. Rows: one thread "
   "with the client on nginx's CPU (`same`, CPU 0) or on the other CPU (`other`, CPU 1), and 4 "
   "threads sharing one client (`4 threads`, CPUs 0-1). liblfm: one `lfm_client` "
   "(rate limit off, the CA added with `lfm_client_set_ca_file`); bare: one kept-alive socket "
@@ -135,8 +135,8 @@ w("")
 
 # ------------------------------------------------------------------ queue
 w("## 3. Scrobbles: the durable queue\n")
-w(f"Command: `benches/queue_bench push {{lfm|bare}} {meta.get('pushes')} DIR` and "
-  f"`benches/queue_bench flush {{lfm|bare}} {meta.get('flush_plays')} DIR {{http|https}} PORT CA`, "
+w(f"Command: `target/bench/queue_bench push {{lfm|bare}} {meta.get('pushes')} DIR` and "
+  f"`target/bench/queue_bench flush {{lfm|bare}} {meta.get('flush_plays')} DIR {{http|https}} PORT CA`, "
   "on CPU 1, in a fresh directory under /tmp each time. push: `lfm_queue_push` (one fdatasync "
   "each) against appending a same-size line + fdatasync per play. flush: "
   f"`lfm_queue_flush` of {meta.get('flush_plays')} queued plays (requests of 50, POST to nginx, "
@@ -159,8 +159,8 @@ w("")
 
 # ------------------------------------------------------------------ footprint
 w("## 4. Footprint\n")
-w(f"Command: `benches/footprint rss {meta.get('rss_calls')} {meta.get('rss_sample')} URL CA` "
-  f"(https, one client), `benches/footprint client {meta.get('client_iters')} URL CA` (each "
+w(f"Command: `target/bench/footprint rss {meta.get('rss_calls')} {meta.get('rss_sample')} URL CA` "
+  f"(https, one client), `target/bench/footprint client {meta.get('client_iters')} URL CA` (each "
   "round), `strip --strip-all` on copies of the libraries.\n")
 w("| measurement | ours | baseline | baseline value | ratio | goal | met |")
 w("| --- | --- | --- | --- | --- | --- | --- |")
