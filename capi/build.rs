@@ -2,8 +2,9 @@
 //!
 //! On ELF targets (Linux, the BSDs) the cdylib gets:
 //! - the SONAME `liblfm.so.<major>` (today `liblfm.so.0`), so programs linked against an
-//!   installed copy keep working across compatible upgrades (`make install` lays out
-//!   `liblfm.so.0.1.0`, `liblfm.so.0 -> liblfm.so.0.1.0` and `liblfm.so -> liblfm.so.0`);
+//!   installed copy keep working across compatible upgrades (`make install`, through
+//!   cargo-c, lays out `liblfm.so.<version>` with `liblfm.so.0` and `liblfm.so` linking to
+//!   it);
 //! - a linker version script that exports `lfm_*` and hides everything else. rustc already
 //!   exports only `#[no_mangle] extern` functions; the script makes the `lfm_` prefix the
 //!   written rule for anything linked in later (C objects, a dependency's exported symbol).
